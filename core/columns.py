@@ -1,0 +1,225 @@
+"""Decide which column of a RawTable is the sequence, the label, the split and so on.
+
+Columns are found by name first (case and punctuation ignored), then by content. Any choice can
+be overridden; an override that names a missing column fails with the list of columns there are.
+`standardise` then pulls the chosen columns out as a Records bundle with each row's origin.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import ProtScopeError, list_some
+from core.readers import RawTable
+
+ROLES = ("id", "sequence", "label", "residue_label", "mask", "split")
+
+# Names that identify each role, best first (compared after lower-casing and dropping punctuation).
+NAMES = {
+    "sequence": ["sequence", "seq", "sequences", "aasequence", "aaseq", "proteinsequence",
+                 "primary", "input", "protein", "peptide"],
+    "residue_label": ["ss3", "dssp3", "q3", "ss8", "dssp8", "q8", "ss", "secondarystructure",
+                      "residuelabels", "residuelabel", "perresiduelabels", "structure"],
+    "mask": ["evalmask", "resolved", "mask", "residuemask", "validmask"],
+    "split": ["split", "set", "fold", "partition", "subset"],
+    "label": ["label", "labels", "y", "target", "class", "solubility", "fitness", "value",
+              "activity", "score", "tm", "expression", "category", "output"],
+    "id": ["id", "name", "identifier", "accession", "uniprot", "proteinid", "entry", "gene",
+           "header"],
+}
+SPLIT_VALUES = {
+    "train": "train", "training": "train", "tr": "train", "trn": "train",
+    "val": "val", "valid": "val", "train_valid": "val", "validation": "val", "dev": "val", "development": "val",
+    "test": "test", "testing": "test", "holdout": "test", "te": "test", "tst": "test",
+    "exclude": "exclude",
+}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """The column chosen for each role; "" when the file has none."""
+
+    sequence: str
+    id: str = ""
+    label: str = ""
+    residue_label: str = ""
+    mask: str = ""
+    split: str = ""
+
+    def describe(self) -> str:
+        return ", ".join(f"{role}='{getattr(self, role)}'" for role in ROLES if getattr(self, role))
+
+
+@dataclass
+class Records:
+    """The chosen columns of one or more files, row-aligned, as stripped text."""
+
+    ids: list[str]
+    sequences: list[str]
+    labels: list[str] | None
+    residue_labels: list[str] | None
+    masks: list[str] | None
+    splits: list[str] | None
+    sources: list[str]
+    lines: np.ndarray  # (N,) physical line where each record starts
+    rows: np.ndarray  # (N,) 1-based data row within its file
+    columns: ColumnMap
+
+
+def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> ColumnMap:
+    overrides = {k: v for k, v in (overrides or {}).items() if v}
+    for role, col in overrides.items():
+        if col not in table.values:
+            raise ProtScopeError(f"there is no column '{col}' (asked for as the {role} column)",
+                                 where=table.source,
+                                 fix=f"choose one of: {', '.join(table.columns)}")
+    chosen = dict(overrides)
+    taken = set(chosen.values())
+    for role in ("sequence", "residue_label", "mask", "split", "label", "id"):
+        if role in chosen:
+            continue
+        col = _by_name(table, role, taken) or _by_content(table, role, taken, chosen)
+        if col:
+            chosen[role] = col
+            taken.add(col)
+    if "sequence" not in chosen:
+        raise ProtScopeError("no column looks like protein sequences", where=table.source,
+                             fix=f"name the sequence column 'sequence', or choose it from: "
+                                 f"{', '.join(table.columns)}")
+    if "mask" in chosen and "residue_label" not in chosen:
+        del chosen["mask"]
+    return ColumnMap(**chosen)
+
+
+def _by_name(table: RawTable, role: str, taken: set[str]) -> str:
+    keyed = {_key(c): c for c in table.columns if c not in taken}
+    for name in NAMES[role]:
+        if name in keyed and _content_fits(table, role, keyed[name]):
+            return keyed[name]
+    if role == "split":
+        return next((c for c in table.columns if c not in taken and _key(c).startswith("split")
+                     and _content_fits(table, role, c)), "")
+    return ""
+
+
+def _content_fits(table: RawTable, role: str, col: str) -> bool:
+    values = table.values[col]
+    if role == "split":
+        return all(v.lower() in SPLIT_VALUES for v in set(values) if v)
+    if role == "mask":
+        return all(set(v) <= {"0", "1"} for v in values[:200])
+    return True
+
+
+def _by_content(table: RawTable, role: str, taken: set[str], chosen: dict[str, str]) -> str:
+    free = [c for c in table.columns if c not in taken and c != "description"]
+    sample = slice(0, 500)
+    if role == "sequence":
+        scores = {c: _protein_fraction(table.values[c][sample]) for c in free}
+        best = max(scores, key=scores.get, default="")
+        return best if best and scores[best] >= 0.9 else ""
+    if role in ("residue_label", "mask") and "sequence" in chosen:
+        seq_lengths = [len(s) for s in table.values[chosen["sequence"]][sample]]
+        for c in free:
+            vals = table.values[c][sample]
+            same = np.mean([len(v) == n for v, n in zip(vals, seq_lengths)]) if vals else 0
+            is_mask = all(set(v) <= {"0", "1"} for v in vals)
+            if same >= 0.9 and max(seq_lengths, default=0) > 1 and is_mask == (role == "mask"):
+                return c
+        return ""
+    if role == "label" and "residue_label" not in chosen:
+        candidates = [c for c in free if _key(c) not in NAMES["id"]]
+        numeric = [c for c in candidates if _numeric(table.values[c])]
+        if numeric:
+            return numeric[0]
+        for c in candidates:
+            if 2 <= len(set(table.values[c])) <= min(50, len(table) // 2):
+                return c
+    return ""
+
+
+def _protein_fraction(values: list[str]) -> float:
+    if not values:
+        return 0.0
+    ok = [len(v) >= 5 and re.fullmatch(r"[A-Za-z*\-. ]+", v) is not None for v in values]
+    return float(np.mean(ok))
+
+
+def _numeric(values: list[str]) -> bool:
+    try:
+        np.asarray(values[:500], dtype=np.float64)
+        return True
+    except ValueError:
+        return False
+
+
+def standardise(table: RawTable, columns: ColumnMap, forced_split: str = "") -> Records:
+    """Pull the chosen columns out of one table. `forced_split` puts every row in that split."""
+    n = len(table)
+    get = lambda role: table.values[getattr(columns, role)] if getattr(columns, role) else None  # noqa: E731
+    ids = get("id") or [f"row{i + 1}" for i in range(n)]
+    splits = [forced_split] * n if forced_split else get("split")
+    return Records(ids=list(ids), sequences=list(get("sequence")), labels=get("label"),
+                   residue_labels=get("residue_label"), masks=get("mask"), splits=splits,
+                   sources=[table.source] * n, lines=np.asarray(table.lines, dtype=np.int64),
+                   rows=np.arange(1, n + 1), columns=columns)
+
+
+def concat(parts: list[Records]) -> Records:
+    """Stack the records of several files (a dataset with a separate test file, say)."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def join(attr):
+        lists = [getattr(p, attr) for p in parts]
+        if any(v is None for v in lists):
+            if attr in ("labels", "residue_labels") and any(v is not None for v in lists):
+                missing = next(p.sources[0] for p in parts if getattr(p, attr) is None)
+                raise ProtScopeError(f"this file has no {attr.replace('_', ' ')[:-1]} column",
+                                     where=missing, fix="give every file the same columns")
+            return None
+        return [x for v in lists for x in v]
+
+    return Records(ids=join("ids"), sequences=join("sequences"), labels=join("labels"),
+                   residue_labels=join("residue_labels"), masks=join("masks"), splits=join("splits"),
+                   sources=join("sources"), lines=np.concatenate([p.lines for p in parts]),
+                   rows=np.concatenate([p.rows for p in parts]), columns=parts[0].columns)
+
+
+def join_labels(fasta: RawTable, labels: RawTable, id_col: str = "") -> RawTable:
+    """Add the columns of a label CSV to a FASTA table, matching FASTA ids to the CSV's id column."""
+    id_col = id_col or _by_name(labels, "id", set()) or labels.columns[0]
+    if id_col not in labels.values:
+        raise ProtScopeError(f"the label file has no column '{id_col}'", where=labels.source,
+                             fix=f"choose one of: {', '.join(labels.columns)}")
+    index: dict[str, int] = {}
+    for i, key in enumerate(labels.values[id_col]):
+        if key in index:
+            raise ProtScopeError(f"id '{key}' appears twice", where=f"{labels.source}, line "
+                                 f"{labels.lines[i]}, column '{id_col}'",
+                                 fix="give each id one row in the label file")
+        index[key] = i
+    # UniProt headers (sp|P12345|NAME) are matched on their accession too.
+    found = [index.get(fid, index.get(fid.split("|")[1] if fid.count("|") >= 2 else fid))
+             for fid in fasta.values["id"]]
+    missing = [fid for fid, i in zip(fasta.values["id"], found) if i is None]
+    if missing:
+        raise ProtScopeError(f"{len(missing):,} FASTA records have no row in the label file "
+                             f"({list_some(missing)})", where=f"{labels.source}, column '{id_col}'",
+                             fix="add a label row for each FASTA id, or remove those records")
+    values = dict(fasta.values)
+    for col in labels.columns:
+        if col != id_col:
+            name = col if col not in values else f"{col}_labels"
+            values[name] = [labels.values[col][i] for i in found]
+    notes = list(fasta.notes) + list(labels.notes)
+    unused = len(index) - len(set(found))
+    if unused:
+        notes.append(f"{labels.source}: {unused:,} label rows match no FASTA record and were ignored")
+    return RawTable(fasta.source, "fasta", list(values), values, fasta.lines, notes)

@@ -1,0 +1,138 @@
+"""Load data for a DataConfig: a built-in dataset from the manifest, a file, or uploaded bytes.
+
+The manifest (`sample_data/datasets.toml`) names each built-in dataset with its files, columns,
+task and published split. `config_for(name)` gives a DataConfig filled in from it, so a run's saved
+config says exactly which columns and task were used.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from core.columns import ColumnMap, Records, concat, detect_columns, join_labels, standardise
+from core.config import DataConfig
+from core.dataset import ProteinData, build_dataset
+from core.errors import ProtScopeError
+from core.readers import RawTable, read_bytes, read_path
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+MANIFEST = SAMPLE_DIR / "datasets.toml"
+COLUMN_FIELDS = {"id": "id_col", "sequence": "sequence_col", "label": "label_col",
+                 "residue_label": "residue_label_col", "mask": "mask_col", "split": "split_col"}
+
+
+@dataclass(frozen=True)
+class DatasetFile:
+    path: str
+    split: str = ""  # every row of this file goes to this split
+    mask_col: str = ""  # overrides the dataset's mask column for this file
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One built-in dataset as described in the manifest."""
+
+    name: str
+    title: str
+    task: str
+    files: tuple[DatasetFile, ...]
+    description: str = ""
+    citation: str = ""
+    columns: dict = field(default_factory=dict)  # DataConfig column fields, e.g. label_col
+    split_values: dict = field(default_factory=dict)
+    drop_split_overlap: bool = False
+
+
+@lru_cache(maxsize=4)
+def load_manifest(path: Path = MANIFEST) -> dict[str, DatasetSpec]:
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ProtScopeError(f"cannot read the dataset manifest ({exc})", where=str(path)) from None
+    specs = {}
+    for name, entry in raw.items():
+        entry = dict(entry)
+        files = tuple(DatasetFile(**f) for f in entry.pop("files"))
+        columns = {k: entry.pop(k) for k in list(entry) if k in COLUMN_FIELDS.values()}
+        specs[name] = DatasetSpec(name=name, files=files, columns=columns, **entry)
+    return specs
+
+
+def dataset_names() -> list[str]:
+    return list(load_manifest())
+
+
+def get_spec(name: str) -> DatasetSpec:
+    specs = load_manifest()
+    if name not in specs:
+        raise ProtScopeError(f"there is no built-in dataset '{name}'",
+                             fix=f"choose one of: {', '.join(specs)}")
+    return specs[name]
+
+
+def config_for(name: str, **overrides) -> DataConfig:
+    """A DataConfig for a built-in dataset, with its manifest columns, task and split settings."""
+    spec = get_spec(name)
+    values = {"dataset": name, "task": spec.task, "drop_split_overlap": spec.drop_split_overlap,
+              **spec.columns, **overrides}
+    return DataConfig.from_dict(values)
+
+
+def load_data(cfg: DataConfig) -> ProteinData:
+    """Load, validate and tokenise the data a DataConfig names."""
+    if cfg.dataset:
+        return _load_builtin(cfg)
+    if not cfg.path:
+        raise ProtScopeError("no data given", fix="choose a built-in dataset or a file")
+    table = read_path(cfg.path, max_rows=cfg.max_rows)
+    labels = read_path(cfg.label_path, max_rows=cfg.max_rows) if cfg.label_path else None
+    return _from_tables(table, labels, cfg)
+
+
+def load_bytes(data: bytes, filename: str, cfg: DataConfig, label_data: bytes | None = None,
+               label_filename: str = "labels.csv", require_labels: bool = True) -> ProteinData:
+    """Load an uploaded file (and optional label CSV) given as bytes."""
+    table = read_bytes(data, filename, max_rows=cfg.max_rows)
+    labels = read_bytes(label_data, label_filename, max_rows=cfg.max_rows) if label_data else None
+    return _from_tables(table, labels, cfg, require_labels)
+
+
+def read_columns(data: bytes, filename: str) -> tuple[list[str], ColumnMap]:
+    """The columns of an uploaded file and the roles ProtScope would give them (for the UI)."""
+    table = read_bytes(data, filename)
+    return table.columns, detect_columns(table)
+
+
+def _from_tables(table: RawTable, labels: RawTable | None, cfg: DataConfig,
+                 require_labels: bool = True) -> ProteinData:
+    if labels is not None:
+        if table.kind != "fasta":
+            raise ProtScopeError("a separate label file is only used with a FASTA file",
+                                 where=labels.source, fix="put the labels in a column of the CSV instead")
+        table = join_labels(table, labels, cfg.id_col if cfg.id_col in labels.values else "")
+    columns = detect_columns(table, _overrides(cfg))
+    return build_dataset(standardise(table, columns), cfg, name=table.source, notes=table.notes,
+                         require_labels=require_labels)
+
+
+def _overrides(cfg: DataConfig) -> dict[str, str]:
+    return {role: getattr(cfg, name) for role, name in COLUMN_FIELDS.items()}
+
+
+def _load_builtin(cfg: DataConfig) -> ProteinData:
+    spec = get_spec(cfg.dataset)
+    parts, notes = [], []
+    for file in spec.files:
+        table = read_path(SAMPLE_DIR / file.path, max_rows=cfg.max_rows)
+        overrides = _overrides(cfg)
+        if file.mask_col:
+            overrides["mask"] = file.mask_col
+        if file.split:
+            overrides.pop("split")
+        columns = detect_columns(table, overrides)
+        parts.append(standardise(table, columns, forced_split=file.split))
+        notes += table.notes
+    records: Records = concat(parts)
+    return build_dataset(records, cfg, name=cfg.dataset, split_values=spec.split_values, notes=notes)

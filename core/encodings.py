@@ -1,0 +1,137 @@
+"""Encodings: a registry of functions from a batch of tokens to model inputs, run on the device.
+
+Every encoding takes `tokens` (B, L) uint8 (0 = padding, 1..20 amino acids, 21 = X) and
+`lengths` (B,) and returns one of three shapes, its `level`:
+  - "tokens":   (B, L) int64, for a learned embedding;
+  - "residue":  (B, L, C) float32, one feature vector per residue (padding rows are zero);
+  - "sequence": (B, F) float32, one fixed-length vector per protein.
+Features are made per batch on the training device, so a float one-hot array of the whole
+dataset is never materialised. Adding an encoding is one entry in ENCODINGS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from core.alphabet import ALPHABET, UNKNOWN, VOCAB_SIZE
+from core.tables import blosum62_table, physchem_table
+
+N_AA = len(ALPHABET)
+
+
+@dataclass(frozen=True)
+class Encoding:
+    name: str
+    title: str
+    help: str
+    level: str  # "tokens", "residue" or "sequence"
+    params: tuple[str, ...]  # EncodingConfig fields this encoding reads
+    width: Callable[..., int]  # width(cfg) -> C or F (vocabulary size for "tokens")
+    fn: Callable[..., torch.Tensor]  # fn(tokens, lengths, cfg) -> tensor
+
+
+def _lookup(table: np.ndarray):
+    """Encoding by table lookup: row t of `table` is the feature vector of token t."""
+    cache: dict[torch.device, torch.Tensor] = {}
+
+    def fn(tokens: torch.Tensor, lengths: torch.Tensor, cfg) -> torch.Tensor:
+        if tokens.device not in cache:
+            cache[tokens.device] = torch.as_tensor(table, dtype=torch.float32, device=tokens.device)
+        return cache[tokens.device][tokens.long()]  # (B, L, C)
+    return fn
+
+
+_ONEHOT = np.vstack([np.zeros(N_AA + 1), np.eye(N_AA + 1)]).astype(np.float32)  # (22, 21)
+
+
+def tokens_fn(tokens, lengths, cfg) -> torch.Tensor:
+    return tokens.long()
+
+
+def kmer_counts(tokens: torch.Tensor, lengths: torch.Tensor, k: int) -> torch.Tensor:
+    """(B, 20**k) frequencies of k-mers of standard residues (k-mers with X or padding skipped)."""
+    t = tokens.long() - 1  # (B, L): -1 padding, 0..19 amino acids, 20 unknown
+    b, L = t.shape
+    n_bins = N_AA ** k
+    if L < k:
+        return torch.zeros(b, n_bins, device=tokens.device)
+    windows = t.unfold(1, k, 1)  # (B, L-k+1, k)
+    powers = N_AA ** torch.arange(k - 1, -1, -1, device=tokens.device)
+    index = (windows.clamp(0, N_AA - 1) * powers).sum(-1)
+    valid = ((windows >= 0) & (windows < N_AA)).all(-1)
+    index = torch.where(valid, index, torch.full_like(index, n_bins))  # invalid -> spare bin
+    counts = torch.zeros(b, n_bins + 1, device=tokens.device).scatter_add_(1, index, valid.float())
+    denom = (lengths.to(tokens.device) - k + 1).clamp(min=1).unsqueeze(1).float()
+    return counts[:, :n_bins] / denom
+
+
+def window_fn(tokens, lengths, cfg) -> torch.Tensor:
+    """(B, L, (2w+1) * 21) one-hot windows of ±w residues around each position.
+
+    Channel 21 marks X or a position past either end of the chain (Qian & Sejnowski's spacer).
+    """
+    w = cfg.window
+    t = tokens.long()
+    t = torch.where(t == 0, torch.full_like(t, UNKNOWN), t)  # padding reads as the spacer
+    t = F.pad(t, (w, w), value=UNKNOWN)  # (B, L + 2w)
+    windows = t.unfold(1, 2 * w + 1, 1)  # (B, L, 2w+1)
+    onehot = F.one_hot(windows - 1, N_AA + 1).float()  # (B, L, 2w+1, 21)
+    out = onehot.flatten(2)
+    return out * (tokens != 0).unsqueeze(-1)  # zero the padding rows
+
+
+ENCODINGS: dict[str, Encoding] = {
+    e.name: e for e in [
+        Encoding("onehot", "One-hot", "21 channels per residue: the 20 amino acids and X.",
+                 "residue", (), lambda cfg: N_AA + 1, _lookup(_ONEHOT)),
+        Encoding("tokens", "Integer tokens (learned embedding)",
+                 "Each residue as an integer 1-21; the model learns an embedding vector for each.",
+                 "tokens", (), lambda cfg: VOCAB_SIZE, tokens_fn),
+        Encoding("aac", "Amino-acid composition (AAC)",
+                 "20 numbers per protein: the fraction of each amino acid.",
+                 "sequence", (), lambda cfg: N_AA, lambda t, n, cfg: kmer_counts(t, n, 1)),
+        Encoding("dpc", "Dipeptide composition (DPC)",
+                 "400 numbers per protein: the frequency of each pair of neighbouring residues.",
+                 "sequence", (), lambda cfg: N_AA ** 2, lambda t, n, cfg: kmer_counts(t, n, 2)),
+        Encoding("kmer", "k-mer frequencies", "20^k numbers per protein: the frequency of every "
+                 "run of k residues (k = 1 is AAC, k = 2 is DPC).",
+                 "sequence", ("k",), lambda cfg: N_AA ** cfg.k, lambda t, n, cfg: kmer_counts(t, n, cfg.k)),
+        Encoding("blosum62", "BLOSUM62 rows", "20 channels per residue: its row of the BLOSUM62 "
+                 "substitution matrix, so similar amino acids get similar vectors.",
+                 "residue", (), lambda cfg: N_AA, _lookup(blosum62_table())),
+        Encoding("physchem", "Physicochemical scales", "8 channels per residue: hydrophobicity, "
+                 "charge at pH 7, mass and the 5 Atchley factors, each standardised.",
+                 "residue", (), lambda cfg: physchem_table().shape[1], _lookup(physchem_table())),
+        Encoding("window", "Sliding window (Qian & Sejnowski)", "For per-residue tasks: the one-hot "
+                 "of ±w neighbours around each residue (w = 6 gives 13 positions x 21).",
+                 "residue", ("window",), lambda cfg: (2 * cfg.window + 1) * (N_AA + 1), window_fn),
+    ]
+}
+
+
+def encode(tokens, lengths, cfg) -> torch.Tensor:
+    """Apply the encoding `cfg.name` to a batch (tensors, or numpy arrays moved to the CPU)."""
+    tokens = torch.as_tensor(tokens)
+    lengths = torch.as_tensor(lengths)
+    return ENCODINGS[cfg.name].fn(tokens, lengths, cfg)
+
+
+def encode_all(data, cfg, batch_size: int = 4096, device: str | torch.device = "cpu") -> np.ndarray:
+    """Per-sequence features for a whole dataset, batch by batch: (N, F) float32.
+
+    Only for "sequence"-level encodings, whose output is small; residue-level encodings are
+    made per batch inside training instead.
+    """
+    enc = ENCODINGS[cfg.name]
+    if enc.level != "sequence":
+        raise ValueError(f"encode_all is for per-sequence encodings, not '{cfg.name}'")
+    parts = []
+    for start in range(0, len(data), batch_size):
+        tok = torch.as_tensor(data.tokens[start:start + batch_size]).to(device)
+        n = torch.as_tensor(data.lengths[start:start + batch_size]).to(device)
+        parts.append(enc.fn(tok, n, cfg).cpu().numpy())
+    return np.concatenate(parts) if parts else np.zeros((0, enc.width(cfg)), dtype=np.float32)
