@@ -100,7 +100,8 @@ def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> 
 def _by_name(table: RawTable, role: str, taken: set[str]) -> str:
     keyed = {_key(c): c for c in table.columns if c not in taken}
     for name in NAMES[role]:
-        if name in keyed and _content_fits(table, role, keyed[name]):
+        # A column named exactly 'split' is the split even with odd values, so they get reported.
+        if name in keyed and (name == "split" or _content_fits(table, role, keyed[name])):
             return keyed[name]
     if role == "split":
         return next((c for c in table.columns if c not in taken and _key(c).startswith("split")

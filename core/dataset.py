@@ -104,17 +104,16 @@ def build_dataset(records: Records, cfg: DataConfig, name: str = "",
     where = _locator(records)
     seqs = _normalise(records.sequences, where, strip_stop=records.residue_labels is None)
     keep = _drop_empty(seqs, records, warnings)
-
-    task, classes, y = _labels(records, cfg, where, require_labels)
-    if y is not None:
-        warnings += class_balance_notes(classes, y) if task != "regression" else []
-    residue = records.residue_labels is not None and require_labels
-    if residue:
-        _check_residue_lengths(seqs, records, where, keep)
-
     raw, lengths = alphabet.raw_bytes(seqs)
     codes = _apply_alphabet(raw, lengths, seqs, cfg, where, warnings, keep)
     _check_not_dna(raw, lengths, keep, where, warnings)
+
+    task, classes, y = _labels(records, cfg, where, require_labels)
+    if y is not None and task != "regression":
+        warnings += class_balance_notes(classes, y)
+    residue = records.residue_labels is not None and require_labels
+    if residue:
+        _check_residue_lengths(seqs, records, where, keep)
     keep &= _dedupe(seqs, records, keep, warnings)
     keep &= _limit_lengths(lengths, cfg, where, warnings, keep)
     file_split = _file_split(records, split_values or {}, where)

@@ -113,11 +113,16 @@ ENCODINGS: dict[str, Encoding] = {
 }
 
 
+def as_tensor(array) -> torch.Tensor:
+    """A tensor from a tensor or a numpy array; ProteinData's read-only arrays are copied."""
+    if isinstance(array, np.ndarray) and not array.flags.writeable:
+        return torch.tensor(array)
+    return torch.as_tensor(array)
+
+
 def encode(tokens, lengths, cfg) -> torch.Tensor:
-    """Apply the encoding `cfg.name` to a batch (tensors, or numpy arrays moved to the CPU)."""
-    tokens = torch.as_tensor(tokens)
-    lengths = torch.as_tensor(lengths)
-    return ENCODINGS[cfg.name].fn(tokens, lengths, cfg)
+    """Apply the encoding `cfg.name` to a batch (tensors, or numpy arrays on the CPU)."""
+    return ENCODINGS[cfg.name].fn(as_tensor(tokens), as_tensor(lengths), cfg)
 
 
 def encode_all(data, cfg, batch_size: int = 4096, device: str | torch.device = "cpu") -> np.ndarray:
@@ -131,7 +136,7 @@ def encode_all(data, cfg, batch_size: int = 4096, device: str | torch.device = "
         raise ValueError(f"encode_all is for per-sequence encodings, not '{cfg.name}'")
     parts = []
     for start in range(0, len(data), batch_size):
-        tok = torch.as_tensor(data.tokens[start:start + batch_size]).to(device)
-        n = torch.as_tensor(data.lengths[start:start + batch_size]).to(device)
+        tok = as_tensor(data.tokens[start:start + batch_size]).to(device)
+        n = as_tensor(data.lengths[start:start + batch_size]).to(device)
         parts.append(enc.fn(tok, n, cfg).cpu().numpy())
     return np.concatenate(parts) if parts else np.zeros((0, enc.width(cfg)), dtype=np.float32)

@@ -20,6 +20,10 @@ from core.splits import Split, balance_notes, check_class_sizes, strata
 
 COVERAGE = 0.8  # both sequences must be 80% covered by the alignment (MMseqs2 --cov-mode 0)
 TIMEOUT_S = 1800
+# k-mer length 5 and one clustering step instead of the default cascade: on eSOL (3,147
+# proteins, 2 cores) 4.5 s instead of 27 s, with 2,688 clusters at 30% identity against the
+# defaults' 2,701. Most of the default's time is the fixed cost of a 21^6 k-mer index, per step.
+FAST_SETTINGS = ("-k", "5", "--single-step-clustering", "1")
 
 
 def mmseqs_binary() -> str:
@@ -46,7 +50,7 @@ def cluster_sequences(sequences, identity: float, coverage: float = COVERAGE,
         fasta.write_text("".join(f">{i}\n{s}\n" for i, s in enumerate(unique)))
         command = [mmseqs_binary(), "easy-cluster", str(fasta), str(Path(tmp) / "out"), str(Path(tmp) / "work"),
                    "--min-seq-id", str(identity), "-c", str(coverage), "--cov-mode", "0",
-                   "--threads", str(threads or os.cpu_count() or 1), "-v", "1"]
+                   *FAST_SETTINGS, "--threads", str(threads or os.cpu_count() or 1), "-v", "1"]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:

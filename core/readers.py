@@ -148,13 +148,13 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
     delimiter = _sniff_delimiter(text, name)
     csv.field_size_limit(max(len(text), 131072))
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header, rows, lines = None, [], []
+    header, header_line, rows, lines = None, 1, [], []
     try:
         start = 1
         for record in reader:
             if any(cell.strip() for cell in record):
                 if header is None:
-                    header = record
+                    header, header_line = record, start
                 else:
                     rows.append(record)
                     lines.append(start)
@@ -167,7 +167,14 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
                              fix="check for an unclosed quote or a stray quote character") from None
     if header is None:
         raise ProtScopeError("the file has no rows", where=name, fix="add a header and data rows")
-    columns, notes = _clean_header(header, rows, name)
+    if any(_looks_like_sequence(cell) for cell in header):
+        rows.insert(0, header)
+        lines.insert(0, header_line)
+        columns = [f"column_{i + 1}" for i in range(len(header))]
+        notes = [f"{name}: the first line looks like data, not a header; columns are named "
+                 "column_1, column_2, ..."]
+    else:
+        columns, notes = _clean_header(header, name)
     if not rows:
         raise ProtScopeError("the file has a header but no data rows", where=name,
                              fix="add one row per protein below the header")
@@ -182,15 +189,9 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
     return RawTable(name, "csv", columns, values, lines, notes)
 
 
-def _clean_header(header: list[str], rows: list[list[str]], name: str) -> tuple[list[str], list[str]]:
-    """Column names: strip, name blanks, de-duplicate; detect a missing header row."""
-    notes = []
-    if any(_looks_like_sequence(cell) for cell in header):
-        rows.insert(0, header)
-        notes.append(f"{name}: the first line looks like data, not a header; columns are named "
-                     "column_1, column_2, ...")
-        return [f"column_{i + 1}" for i in range(len(header))], notes
-    columns, seen = [], {}
+def _clean_header(header: list[str], name: str) -> tuple[list[str], list[str]]:
+    """Column names: stripped, blanks named, duplicates renamed."""
+    notes, columns, seen = [], [], {}
     for i, col in enumerate(header):
         col = col.strip().strip('"') or f"column_{i + 1}"
         if col in seen:

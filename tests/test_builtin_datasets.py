@@ -1,0 +1,77 @@
+"""The built-in datasets load and match the counts stated in their provenance."""
+import numpy as np
+import pytest
+
+from core.datasets import SAMPLE_DIR, config_for, dataset_names, get_spec, load_data
+from core.errors import ProtScopeError
+from core.splits import make_split
+
+# (rows, task, train/val/test of the published split) as given in shared/data/PROVENANCE.md
+EXPECTED = {
+    "esol": (3147, "binary", (2364, 0, 783)),
+    "esol-regression": (3147, "regression", (2364, 0, 783)),
+    "deepsol": (8943, "binary", (6942, 0, 2001)),
+    "ss3": (11301, "residue", (9712 - 1, 1080 - 1, 511)),  # 2 CB513 overlaps dropped from train/val
+    "ss3-new364": (11156, "residue", (9712, 1080, 364)),
+    "ss3-ts115": (10906, "residue", (9712 - 1, 1080, 115)),
+    "ss3-casp12": (10812, "residue", (9712, 1080, 20)),
+    "gb1": (8733, "regression", (2691, 299, 5743)),
+}
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return {}
+
+
+def get(loaded, name):
+    if name not in loaded:
+        loaded[name] = load_data(config_for(name))
+    return loaded[name]
+
+
+def test_manifest_lists_every_dataset_with_its_files():
+    assert set(dataset_names()) == set(EXPECTED)
+    for name in dataset_names():
+        spec = get_spec(name)
+        assert spec.title and spec.description and spec.citation
+        for f in spec.files:
+            assert (SAMPLE_DIR / f.path).is_file(), f.path
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_builtin_dataset_matches_provenance(loaded, name):
+    data = get(loaded, name)
+    rows, task, split = EXPECTED[name]
+    assert (len(data), data.task) == (rows, task)
+    assert tuple(np.bincount(data.file_split, minlength=3)) == split
+    assert data.tokens.dtype == np.uint8 and data.tokens.shape[0] == rows
+    make_split(data, config_for(name))  # the default split works
+
+
+def test_cb513_is_scored_only_on_eval_mask(loaded):
+    """PROVENANCE: 83,427 CB513 residues are evaluated, 34.9% H / 22.4% E / 42.7% C."""
+    data = get(loaded, "ss3")
+    test = data.file_split == 2
+    scored = data.residue_y[test][data.residue_mask[test]]
+    assert scored.size == 83427
+    shares = np.bincount(scored, minlength=3) / scored.size
+    np.testing.assert_allclose(shares, [0.349, 0.224, 0.427], atol=0.001)
+
+
+def test_netsurfp_unresolved_residues_are_masked(loaded):
+    """PROVENANCE: 2,479,773 train residues, 2,319,963 resolved."""
+    data = get(loaded, "ss3-new364")
+    train = data.file_split == 0
+    assert int(data.lengths[train].sum()) == 2479773
+    assert int(data.residue_mask[train].sum()) == 2319963
+
+
+def test_esol_binary_label_is_solubility_at_half(loaded):
+    binary, values = get(loaded, "esol"), get(loaded, "esol-regression")
+    np.testing.assert_array_equal(binary.y, (values.y >= 0.5).astype(int))
+
+
+def test_unknown_dataset_name():
+    with pytest.raises(ProtScopeError, match="no built-in dataset 'esl'.*esol"):
+        config_for("esl")

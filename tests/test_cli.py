@@ -1,0 +1,79 @@
+"""`python -m core inspect` and `datasets`, run as a user would, in a subprocess."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.datasets import dataset_names
+from tests.conftest import csv_bytes, random_sequences
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("name", dataset_names())
+def test_inspect_every_builtin_dataset(name):
+    done = cli("inspect", name, "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["name"] == name and summary["rows"] > 1000
+    assert set(summary["lengths"]) == {"min", "median", "mean", "max"}
+    assert sum(summary["alphabet"].values()) > 0
+
+
+def test_inspect_prints_a_readable_summary(tmp_path):
+    path = tmp_path / "mine.csv"
+    seqs = random_sequences(30, seed=9)
+    path.write_bytes(csv_bytes(["sequence", "label"], [[s, "soluble" if i % 3 else "insoluble"]
+                                                       for i, s in enumerate(seqs)]))
+    done = cli("inspect", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "mine.csv: 30 proteins, task binary" in done.stdout
+    assert "insoluble: 10 (33.3%)   soluble: 20 (66.7%)" in done.stdout
+    assert "lengths   min" in done.stdout
+
+
+def test_overrides_use_config_field_names(tmp_path):
+    path = tmp_path / "v.csv"
+    seqs = random_sequences(30, seed=9)
+    path.write_bytes(csv_bytes(["sequence", "a", "b"], [[s, i % 2, i * 0.5] for i, s in enumerate(seqs)]))
+    done = cli("inspect", str(path), "--label-col", "b", "--json")
+    assert json.loads(done.stdout)["task"] == "regression"
+    done = cli("inspect", str(path), "--label-col", "b", "--binarize-at", "7", "--json")
+    assert json.loads(done.stdout)["classes"][1]["count"] == 16
+
+
+@pytest.mark.parametrize("args, message", [
+    (("inspect", "/no/such/file.csv"), "file not found"),
+    (("inspect", "esol", "--label-col", "nope"), "no column 'nope'"),
+    (("inspect", "esol", "--max-length", "abc"), "max_length must be int"),
+    (("inspect", "esol", "--val-fraction", "0.9"), "between 0.01 and 0.5"),
+    (("inspect",), "no data given"),
+])
+def test_bad_input_exits_2_with_one_error_line(args, message):
+    done = cli(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: ") and message in done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_bad_file_through_the_cli(tmp_path):
+    path = tmp_path / "dna.fasta"
+    path.write_text("".join(f">s{i}\nACGTACGTTTGACGATCGATCGA\n" for i in range(25)))
+    done = cli("inspect", str(path))
+    assert done.returncode == 2 and "DNA" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_datasets_lists_the_manifest():
+    done = cli("datasets", "--json")
+    listed = json.loads(done.stdout)
+    assert [d["name"] for d in listed] == dataset_names()
+    assert all(d["citation"] for d in listed)
+    assert "eSOL" in cli("datasets").stdout
