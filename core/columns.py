@@ -29,6 +29,8 @@ NAMES = {
     "id": ["id", "name", "identifier", "accession", "uniprot", "proteinid", "entry", "gene",
            "header"],
 }
+# Names that decide a role on their own; vaguer ones ('set', 'mask', ...) must also fit the content.
+EXACT = {"split", "evalmask", "resolved", "ss3", "ss8", "dssp3", "dssp8", "sequence", "label", "id"}
 SPLIT_VALUES = {
     "train": "train", "training": "train", "tr": "train", "trn": "train",
     "val": "val", "valid": "val", "train_valid": "val", "validation": "val", "dev": "val", "development": "val",
@@ -73,6 +75,7 @@ class Records:
 
 
 def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> ColumnMap:
+    """Choose a column for each role: overrides first, then by name, then by content."""
     overrides = {k: v for k, v in (overrides or {}).items() if v}
     for role, col in overrides.items():
         if col not in table.values:
@@ -80,14 +83,13 @@ def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> 
                                  where=table.source,
                                  fix=f"choose one of: {', '.join(table.columns)}")
     chosen = dict(overrides)
-    taken = set(chosen.values())
-    for role in ("sequence", "residue_label", "mask", "split", "label", "id"):
-        if role in chosen:
-            continue
-        col = _by_name(table, role, taken) or _by_content(table, role, taken, chosen)
-        if col:
-            chosen[role] = col
-            taken.add(col)
+    # Names first for every role, so a column called 'label' is never taken as a mask by content.
+    for finder in (_by_name, _by_content):
+        for role in ("sequence", "residue_label", "mask", "split", "label", "id"):
+            if role not in chosen:
+                col = finder(table, role, set(chosen.values()), chosen)
+                if col:
+                    chosen[role] = col
     if "sequence" not in chosen:
         raise ProtScopeError("no column looks like protein sequences", where=table.source,
                              fix=f"name the sequence column 'sequence', or choose it from: "
@@ -97,11 +99,12 @@ def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> 
     return ColumnMap(**chosen)
 
 
-def _by_name(table: RawTable, role: str, taken: set[str]) -> str:
+def _by_name(table: RawTable, role: str, taken: set[str], chosen: dict[str, str]) -> str:
     keyed = {_key(c): c for c in table.columns if c not in taken}
     for name in NAMES[role]:
-        # A column named exactly 'split' is the split even with odd values, so they get reported.
-        if name in keyed and (name == "split" or _content_fits(table, role, keyed[name])):
+        # Columns named exactly 'split', 'resolved', 'eval_mask'... are taken even with odd values,
+        # so that the values get reported instead of silently ignored. Vaguer names must fit.
+        if name in keyed and (name in EXACT or _content_fits(table, role, keyed[name])):
             return keyed[name]
     if role == "split":
         return next((c for c in table.columns if c not in taken and _key(c).startswith("split")
@@ -126,14 +129,7 @@ def _by_content(table: RawTable, role: str, taken: set[str], chosen: dict[str, s
         best = max(scores, key=scores.get, default="")
         return best if best and scores[best] >= 0.9 else ""
     if role in ("residue_label", "mask") and "sequence" in chosen:
-        seq_lengths = [len(s) for s in table.values[chosen["sequence"]][sample]]
-        for c in free:
-            vals = table.values[c][sample]
-            same = np.mean([len(v) == n for v, n in zip(vals, seq_lengths)]) if vals else 0
-            is_mask = all(set(v) <= {"0", "1"} for v in vals)
-            if same >= 0.9 and max(seq_lengths, default=0) > 1 and is_mask == (role == "mask"):
-                return c
-        return ""
+        return _per_residue_column(table, free, chosen["sequence"], want_mask=role == "mask")
     if role == "label" and "residue_label" not in chosen:
         candidates = [c for c in free if _key(c) not in NAMES["id"]]
         numeric = [c for c in candidates if _numeric(table.values[c])]
@@ -142,6 +138,24 @@ def _by_content(table: RawTable, role: str, taken: set[str], chosen: dict[str, s
         for c in candidates:
             if 2 <= len(set(table.values[c])) <= min(50, len(table) // 2):
                 return c
+    return ""
+
+
+def _per_residue_column(table: RawTable, free: list[str], sequence_col: str, want_mask: bool) -> str:
+    """A column of strings as long as the sequences, over a small alphabet (or 0/1 for a mask).
+
+    Short peptides are left alone: there, ids or numbers are often as long as the sequences.
+    """
+    seq_lengths = np.array([len(s) for s in table.values[sequence_col][:500]])
+    if seq_lengths.size == 0 or seq_lengths.mean() < 20:
+        return ""
+    for c in free:
+        vals = table.values[c][:500]
+        same = np.mean([len(v) == n for v, n in zip(vals, seq_lengths)])
+        letters = set("".join(vals))
+        is_mask = letters <= {"0", "1"}
+        if same >= 0.9 and is_mask == want_mask and (is_mask or (len(letters) <= 20 and not _numeric(vals))):
+            return c
     return ""
 
 
@@ -195,7 +209,7 @@ def concat(parts: list[Records]) -> Records:
 
 def join_labels(fasta: RawTable, labels: RawTable, id_col: str = "") -> RawTable:
     """Add the columns of a label CSV to a FASTA table, matching FASTA ids to the CSV's id column."""
-    id_col = id_col or _by_name(labels, "id", set()) or labels.columns[0]
+    id_col = id_col or _by_name(labels, "id", set(), {}) or labels.columns[0]
     if id_col not in labels.values:
         raise ProtScopeError(f"the label file has no column '{id_col}'", where=labels.source,
                              fix=f"choose one of: {', '.join(labels.columns)}")

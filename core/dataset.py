@@ -8,6 +8,7 @@ labels, mismatched per-residue labels) with a ProtScopeError, and returns recove
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,6 +21,8 @@ from core.labels import class_balance_notes, parse_labels, parse_masks, parse_re
 
 SPLITS = ("train", "val", "test")
 MIN_ROWS = 20
+# Zero-width characters that copy-paste from web pages leaves inside sequences.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,9 +111,11 @@ def build_dataset(records: Records, cfg: DataConfig, name: str = "",
     codes = _apply_alphabet(raw, lengths, seqs, cfg, where, warnings, keep)
     _check_not_dna(raw, lengths, keep, where, warnings)
 
-    task, classes, y = _labels(records, cfg, where, require_labels)
+    task, classes, y, label_notes = _labels(records, cfg, where, require_labels)
+    warnings += label_notes
     if y is not None and task != "regression":
         warnings += class_balance_notes(classes, y)
+    warnings += _formula_cells(records)
     residue = records.residue_labels is not None and require_labels
     if residue:
         _check_residue_lengths(seqs, records, where, keep)
@@ -153,15 +158,26 @@ def _locator(records: Records):
 
 
 def _normalise(sequences: list[str], where, strip_stop: bool) -> list[str]:
-    seqs = ["".join(s.split()).upper() for s in sequences]
+    seqs = ["".join(s.translate(_INVISIBLE).split()).upper() for s in sequences]
     if strip_stop:
         seqs = [s[:-1] if s.endswith("*") else s for s in seqs]
     if not "".join(seqs).isascii():
         i = next(i for i, s in enumerate(seqs) if not s.isascii())
-        char = next(c for c in seqs[i] if not c.isascii())
-        raise ProtScopeError(f"sequence contains '{char}', which is not an amino-acid letter",
+        pos, char = next((p, c) for p, c in enumerate(seqs[i]) if not c.isascii())
+        name = unicodedata.name(char, f"U+{ord(char):04X}")
+        raise ProtScopeError(f"position {pos + 1} is '{char}' ({name}), not an amino-acid letter",
                              where=where(i, "sequence"), fix="use one-letter amino-acid codes only")
     return seqs
+
+
+def _formula_cells(records: Records) -> list[str]:
+    """Warn about spreadsheet formulas (=..., @...) in text cells: kept as text, never evaluated."""
+    cells = [(col, v) for col, values in (("id", records.ids), ("label", records.labels or []))
+             for v in values if v[:1] in ("=", "@") or (v[:1] in "+-" and v[1:2].isalpha())]
+    if not cells:
+        return []
+    return [f"{len(cells):,} cells look like spreadsheet formulas (e.g. {cells[0][0]} '{cells[0][1][:30]}'); "
+            "they are kept as plain text"]
 
 
 def _drop_empty(seqs: list[str], records: Records, warnings: list[str]) -> np.ndarray:
@@ -178,18 +194,18 @@ def _labels(records: Records, cfg: DataConfig, where, require_labels: bool):
         if cfg.task not in ("auto", "residue"):
             raise ProtScopeError(f"the data has per-residue labels but task is '{cfg.task}'",
                                  fix="choose task 'residue', or clear the per-residue label column")
-        return "residue", (), None
+        return "residue", (), None, ()
     if records.labels is None:
         if require_labels:
             raise ProtScopeError("no label column was found", where=records.sources[0],
                                  fix="name it 'label' (or 'value' for regression), or choose it")
-        return cfg.task if cfg.task != "auto" else "", (), None
+        return cfg.task if cfg.task != "auto" else "", (), None, ()
     if cfg.task == "residue":
         raise ProtScopeError("task 'residue' needs a per-residue label column", where=records.sources[0],
                              fix="choose the column of per-residue labels (one letter per residue)")
     parsed = parse_labels(records.labels, cfg.task, cfg.binarize_at,
                           lambda i: where(i, records.columns.label))
-    return parsed.task, parsed.classes, parsed.y
+    return parsed.task, parsed.classes, parsed.y, parsed.notes
 
 
 def _check_residue_lengths(seqs, records: Records, where, keep) -> None:

@@ -6,7 +6,7 @@ once. Problems raise ProtScopeError naming the rows.
 """
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +20,7 @@ NEGATIVE_WORDS = {"0", "0.0", "-1", "no", "n", "false", "f", "negative", "neg", 
                   "inactive", "nonbinder", "non-binder", "unstable", "low"}
 # Known per-residue label orders (3-state and 8-state DSSP); other alphabets are sorted.
 RESIDUE_ORDERS = ("HEC", "HGIEBTSC")
+DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ def parse_labels(values: list[str], task: str, binarize_at: float | None, where)
                              f"{list_some([i + 1 for i in missing])})",
                              fix="fill in the labels or remove those rows")
     numbers, bad = _to_float(values)
+    notes = ()
+    if bad and all(DECIMAL_COMMA.fullmatch(values[i]) for i in bad):
+        numbers, bad = _to_float([v.replace(",", ".") for v in values])
+        notes = (f"labels with a decimal comma (e.g. '{values[bad[0] if bad else 0]}') were read as numbers",)
     if bad and len(bad) < len(values) / 2:
         raise ProtScopeError(f"label '{values[bad[0]]}' is not a number, while most labels are "
                              f"({len(bad):,} such rows, first at {where(bad[0])})",
@@ -48,7 +53,12 @@ def parse_labels(values: list[str], task: str, binarize_at: float | None, where)
             raise ProtScopeError(f"label '{values[infinite[0]]}' is not a finite number "
                                  f"({infinite.size:,} rows, first at {where(infinite[0])})",
                                  fix="replace infinite values or remove those rows")
-        return _numeric_labels(numbers, task, binarize_at, where)
+        too_big = np.flatnonzero(np.abs(numbers) > np.finfo(np.float32).max)
+        if too_big.size:
+            raise ProtScopeError(f"label '{values[too_big[0]]}' is too large to train on",
+                                 where=where(too_big[0]), fix="rescale the values (e.g. log10) or correct the typo")
+        parsed = _numeric_labels(numbers, task, binarize_at, where)
+        return ParsedLabels(parsed.task, parsed.classes, parsed.y, notes)
     if task == "regression" or binarize_at is not None:
         raise ProtScopeError(f"labels are text (e.g. '{values[0]}'), not numbers", where=where(0),
                              fix="choose a classification task, or the column with numeric values")
@@ -170,10 +180,3 @@ def parse_masks(strings: list[str], where) -> np.ndarray:
         raise ProtScopeError(f"mask has character '{joined[bad[0]]}'; only 0 and 1 are allowed",
                              where=where(row), fix="write 1 for scored residues and 0 for the rest")
     return raw == ord("1")
-
-
-def is_finite_number(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False

@@ -24,6 +24,8 @@ FASTA_SUFFIXES = {".fasta", ".fa", ".faa", ".fas", ".fna", ".fsa", ".pep"}
 # Header keys in `>id key=value` that may carry labels; others (UniProt's OS=, OX=...) are ignored.
 FASTA_LABEL_KEYS = {"label", "class", "y", "target", "value", "split", "set", "fold",
                     "solubility", "fitness", "activity", "score"}
+MAX_COLUMNS = 1000
+_SEQUENCE_LETTERS = set("ACDEFGHIKLMNPQRSTVWYXBZJUO")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -62,10 +64,12 @@ def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES,
     data, name = _gunzip(data, name, max_bytes)
     text, notes = decode_text(data, name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    first = next((ln for ln in text.split("\n", 50)[:50] if ln.strip() and not ln.startswith(";")), "")
-    if first.lstrip().startswith(">"):
+    head = text[:65536].split("\n")
+    first = next((ln for ln in head if ln.strip() and not ln.startswith(";")), "")
+    named_fasta = Path(name).suffix.lower() in FASTA_SUFFIXES
+    if first.lstrip().startswith(">") or (named_fasta and any(ln.startswith(">") for ln in head)):
         table = _read_fasta(text, name)
-    elif Path(name).suffix.lower() in FASTA_SUFFIXES:
+    elif named_fasta:
         raise ProtScopeError("the file is named like FASTA but has no '>' header line",
                              where=f"{name}, line 1", fix="start each record with '>id', then the sequence")
     else:
@@ -110,6 +114,14 @@ def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
                 raise ProtScopeError(f"the file starts with a {codec.upper()} mark but is not valid "
                                      f"{codec.upper()}", where=name, fix="save it again as UTF-8") from None
     if b"\x00" in data[:4096]:
+        # UTF-16 without a byte-order mark: every other byte of ASCII text is zero.
+        sample = data[:4096]
+        for zeros, codec in ((sample[1::2], "utf-16-le"), (sample[0::2], "utf-16-be")):
+            if len(data) % 2 == 0 and zeros.count(0) > 0.9 * len(zeros):
+                try:
+                    return _check_text(data.decode(codec), name), [f"{name}: read as {codec.upper()} text"]
+                except UnicodeDecodeError:
+                    break
         raise ProtScopeError("this looks like a binary file, not CSV or FASTA text", where=name,
                              fix="export the data as CSV (UTF-8) or FASTA")
     try:
@@ -145,7 +157,14 @@ def _sniff_delimiter(text: str, name: str) -> str:
 
 
 def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
-    delimiter = _sniff_delimiter(text, name)
+    notes = []
+    excel = re.match(r"sep=(.)\n", text)  # Excel's "sep=;" first line names the delimiter
+    if excel:
+        delimiter, text = excel.group(1), "\n" + text[excel.end():]
+        notes.append(f"{name}: line 1 'sep={delimiter}' sets the delimiter")
+    else:
+        delimiter = _sniff_delimiter(text, name)
+    _check_column_count(text, delimiter, name)
     csv.field_size_limit(max(len(text), 131072))
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header, header_line, rows, lines = None, 1, [], []
@@ -171,10 +190,11 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
         rows.insert(0, header)
         lines.insert(0, header_line)
         columns = [f"column_{i + 1}" for i in range(len(header))]
-        notes = [f"{name}: the first line looks like data, not a header; columns are named "
-                 "column_1, column_2, ..."]
+        notes.append(f"{name}: the first line looks like data, not a header; columns are named "
+                     "column_1, column_2, ...")
     else:
-        columns, notes = _clean_header(header, name)
+        columns, header_notes = _clean_header(header, name)
+        notes += header_notes
     if not rows:
         raise ProtScopeError("the file has a header but no data rows", where=name,
                              fix="add one row per protein below the header")
@@ -187,6 +207,14 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
                                      "that contain the delimiter")
     values = {col: [r[i].strip() for r in rows] for i, col in enumerate(columns)}
     return RawTable(name, "csv", columns, values, lines, notes)
+
+
+def _check_column_count(text: str, delimiter: str, name: str) -> None:
+    """Refuse absurdly wide rows before the CSV reader builds millions of empty fields."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_COLUMNS and line.count(delimiter) >= MAX_COLUMNS:
+            raise ProtScopeError(f"this line has more than {MAX_COLUMNS:,} fields", where=f"{name}, line {number}",
+                                 fix="check the delimiter; ProtScope expects a few columns per protein")
 
 
 def _clean_header(header: list[str], name: str) -> tuple[list[str], list[str]]:
@@ -204,8 +232,8 @@ def _clean_header(header: list[str], name: str) -> tuple[list[str], list[str]]:
 
 
 def _looks_like_sequence(cell: str) -> bool:
-    cell = cell.strip()
-    return len(cell) >= 20 and cell.isalpha() and cell.isupper()
+    cell = cell.strip().upper()
+    return len(cell) >= 20 and set(cell) <= _SEQUENCE_LETTERS
 
 
 # --- FASTA ----------------------------------------------------------------------------------------

@@ -53,6 +53,11 @@ def build() -> dict[str, bytes]:
     rows = base_rows(5)
     rows[3][0], rows[7][0] = "Protéine_α", "Ölbaum_β"
     put("utf8_unicode_ids.csv", csv_text(hdr, rows))
+    put("utf16_no_bom.csv", csv_text(hdr, base_rows(43)), "utf-16-le")
+    put("excel_sep_line.csv", "sep=;\n" + csv_text(hdr, base_rows(44), sep=";"))
+    rows = base_rows(45)
+    rows[4][1] = rows[4][1][:10] + "\u200b" + rows[4][1][10:]  # a zero-width space from a web page
+    put("zero_width_space.csv", csv_text(hdr, rows))
     rows = base_rows(6)
     rows[3][0], rows[6][0] = "Protéine_1", "Ölbaum_2"
     put("latin1_ids.csv", csv_text(hdr, rows), "latin-1")
