@@ -53,12 +53,12 @@ def nucleotide_only(raw: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """(N,) bool: sequences made only of A, C, G, T, U and N (DNA or RNA given as protein)."""
     if raw.size == 0:
         return np.zeros(len(lengths), dtype=bool)
-    not_nt = (~_IS_NUCLEOTIDE[raw]).astype(np.int64)
+    not_nt = ~_IS_NUCLEOTIDE[raw]  # bool, one byte per residue
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    counts = np.zeros(len(lengths), dtype=np.int64)
+    has_other = np.zeros(len(lengths), dtype=bool)
     nonempty = lengths > 0
-    counts[nonempty] = np.add.reduceat(not_nt, starts[nonempty])
-    return nonempty & (counts == 0)
+    has_other[nonempty] = np.logical_or.reduceat(not_nt, starts[nonempty])
+    return nonempty & ~has_other
 
 
 def row_of_position(lengths: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

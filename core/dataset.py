@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pandas as pd
 
 from core import alphabet
 from core.columns import SPLIT_VALUES, ColumnMap, Records
@@ -158,6 +159,9 @@ def _locator(records: Records):
 
 
 def _normalise(sequences: list[str], where, strip_stop: bool) -> list[str]:
+    joined = "".join(sequences)
+    if joined.isascii() and joined.isalpha() and joined.isupper():
+        return list(sequences)  # already clean: the common case, done in one pass
     seqs = ["".join(s.translate(_INVISIBLE).split()).upper() for s in sequences]
     if strip_stop:
         seqs = [s[:-1] if s.endswith("*") else s for s in seqs]
@@ -257,13 +261,8 @@ def _check_not_dna(raw, lengths, keep, where, warnings) -> None:
 def _dedupe(seqs, records: Records, keep, warnings) -> np.ndarray:
     """Drop rows identical in every column ProtScope reads (id, sequence, labels, mask, split)."""
     columns = [records.ids, seqs, records.labels, records.residue_labels, records.masks, records.splits]
-    columns = [c for c in columns if c is not None]
-    seen: set[tuple] = set()
-    drop = np.zeros(len(seqs), dtype=bool)
-    for i in np.flatnonzero(keep):
-        key = tuple(c[i] for c in columns)
-        drop[i] = key in seen
-        seen.add(key)
+    frame = pd.DataFrame({i: c for i, c in enumerate(columns) if c is not None})
+    drop = frame.duplicated().to_numpy() & keep
     if drop.any():
         warnings.append(f"{drop.sum():,} exact duplicate rows were dropped (rows "
                         f"{list_some(records.rows[drop].tolist())})")
@@ -275,20 +274,23 @@ def _conflicts(seqs, records: Records, index, warnings) -> None:
     labels = records.labels or records.residue_labels
     if labels is None:
         return
-    by_sequence: dict[str, list[int]] = {}
-    for i in index:
-        by_sequence.setdefault(seqs[i], []).append(i)
-    conflicts = [rows for rows in by_sequence.values() if len({labels[i] for i in rows}) > 1]
-    if not conflicts:
+    frame = pd.DataFrame({"seq": seqs, "label": labels}).iloc[index]
+    repeated = frame[frame["seq"].duplicated(keep=False)]
+    if repeated.empty:
         return
+    groups = repeated.groupby("seq", sort=False)
+    conflicted = groups["label"].nunique()
+    conflicts = [groups.indices[seq] for seq in conflicted[conflicted > 1].index]
+    conflicts = [repeated.index[rows] for rows in conflicts]
     if records.labels is None:
         shown = [" / ".join(records.ids[i] for i in rows) for rows in conflicts]
         what = "different per-residue labels"
     else:
         shown = [" / ".join(f"{records.ids[i]}={labels[i]}" for i in rows) for rows in conflicts]
         what = "conflicting labels"
-    warnings.append(f"{len(conflicts):,} sequences appear more than once with {what}: "
-                    f"{list_some(shown, 10)}")
+    if conflicts:
+        warnings.append(f"{len(conflicts):,} sequences appear more than once with {what}: "
+                        f"{list_some(shown, 10)}")
 
 
 def _limit_lengths(lengths, cfg: DataConfig, where, warnings, keep) -> np.ndarray:
