@@ -244,7 +244,7 @@ def machine_info() -> dict[str, str]:
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     return {"cpu": cpu, "cores": str(core_count()), "torch": torch.__version__, "numpy": np.__version__,
             "python": platform.python_version(), "load (1/5/15 min) at start": load,
-            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def core_count() -> int:

@@ -99,7 +99,7 @@ def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> 
     return ColumnMap(**chosen)
 
 
-def _by_name(table: RawTable, role: str, taken: set[str], chosen: dict[str, str]) -> str:
+def _by_name(table: RawTable, role: str, taken: set[str], chosen: dict[str, str]) -> str:  # noqa: ARG001 (same signature as _by_content)
     keyed = {_key(c): c for c in table.columns if c not in taken}
     for name in NAMES[role]:
         # Columns named exactly 'split', 'resolved', 'eval_mask'... are taken even with odd values,

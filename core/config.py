@@ -69,9 +69,9 @@ def coerce(value, hint, label: str):
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null", "")):
-            if type(None) in args:
-                return None
+        empty = value is None or (isinstance(value, str) and value.lower() in ("none", "null", ""))
+        if empty and type(None) in args:
+            return None
         inner = [a for a in args if a is not type(None)]
         return coerce(value, inner[0], label)
     if origin is tuple:

@@ -109,7 +109,7 @@ def build_dataset(records: Records, cfg: DataConfig, name: str = "",
     seqs = _normalise(records.sequences, where, strip_stop=records.residue_labels is None)
     keep = _drop_empty(seqs, records, warnings)
     raw, lengths = alphabet.raw_bytes(seqs)
-    codes = _apply_alphabet(raw, lengths, seqs, cfg, where, warnings, keep)
+    codes = _apply_alphabet(raw, lengths, cfg, where, warnings)
     _check_not_dna(raw, lengths, keep, where, warnings)
 
     task, classes, y, label_notes = _labels(records, cfg, where, require_labels)
@@ -224,7 +224,7 @@ def _check_residue_lengths(seqs, records: Records, where, keep) -> None:
                                      fix="give exactly one label character per residue")
 
 
-def _apply_alphabet(raw, lengths, seqs, cfg: DataConfig, where, warnings, keep) -> np.ndarray:
+def _apply_alphabet(raw, lengths, cfg: DataConfig, where, warnings) -> np.ndarray:
     codes = alphabet.classify_bytes(raw)
     bad = np.flatnonzero(codes == 255)
     if bad.size:

@@ -11,13 +11,13 @@ dataset is never materialised. Adding an encoding is one entry in ENCODINGS.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.alphabet import ALPHABET, UNKNOWN, VOCAB_SIZE
+from core.alphabet import ALPHABET, VOCAB_SIZE
 from core.tables import blosum62_table, physchem_table
 
 N_AA = len(ALPHABET)
@@ -71,7 +71,7 @@ def kmer_counts(tokens: torch.Tensor, lengths: torch.Tensor, k: int) -> torch.Te
     t = tokens.long() - 1  # (B, L): -1 padding, 0..19 amino acids, 20 unknown
     b, L = t.shape
     n_bins = N_AA ** k
-    if L < k:
+    if k > L:
         return torch.zeros(b, n_bins, device=tokens.device)
     windows = t.unfold(1, k, 1)  # (B, L-k+1, k)
     powers = N_AA ** torch.arange(k - 1, -1, -1, device=tokens.device)

@@ -82,7 +82,7 @@ def _numeric_labels(numbers: np.ndarray, task: str, binarize_at, where) -> Parse
     if binarize_at is not None:
         y = (numbers >= binarize_at).astype(np.int64)
         labels = ParsedLabels("binary", (f"< {binarize_at:g}", f"≥ {binarize_at:g}"), y)
-        _check_classes(labels.classes, y, "binary")
+        _check_classes(labels.classes, y)
         return labels
     unique = np.unique(numbers)
     integral = bool(np.all(unique == np.round(unique)))
@@ -109,20 +109,20 @@ def _numeric_labels(numbers: np.ndarray, task: str, binarize_at, where) -> Parse
 def _categorical(values: np.ndarray, task: str) -> ParsedLabels:
     classes, y = np.unique(values.astype(str), return_inverse=True)
     classes = [str(c) for c in classes]
-    if len(classes) == 2 and (classes[1].lower() in NEGATIVE_WORDS) != (classes[0].lower() in NEGATIVE_WORDS):
-        if classes[1].lower() in NEGATIVE_WORDS:
-            classes.reverse()
-            y = 1 - y
+    negative = [c.lower() in NEGATIVE_WORDS for c in classes]
+    if negative == [False, True]:  # e.g. ("soluble", "insoluble"): the negative class goes first
+        classes.reverse()
+        y = 1 - y
     if task == "auto":
         task = "binary" if len(classes) == 2 else "multiclass"
     if task == "binary" and len(classes) > 2:
         raise ProtScopeError(f"binary classification needs 2 classes, found {len(classes):,} "
                              f"({list_some(classes)})", fix="choose multiclass, or merge classes")
-    _check_classes(tuple(classes), y, task)
+    _check_classes(tuple(classes), y)
     return ParsedLabels(task, tuple(classes), y.astype(np.int64))
 
 
-def _check_classes(classes: tuple[str, ...], y: np.ndarray, task: str) -> None:
+def _check_classes(classes: tuple[str, ...], y: np.ndarray) -> None:
     if len(classes) < 2 or np.unique(y).size < 2:
         raise ProtScopeError(f"every row has the same label ('{classes[int(y[0])]}')",
                              fix="a classifier needs at least two classes; check the label column")

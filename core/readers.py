@@ -8,7 +8,6 @@ proteins: deciding which column is what, and validating values, happens in `colu
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 import zlib

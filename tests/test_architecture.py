@@ -24,3 +24,9 @@ def test_no_core_module_imports_dashboard():
     for path in (ROOT / "core").glob("*.py"):
         text = path.read_text()
         assert "import dashboard" not in text and "from dashboard" not in text, path
+
+
+def test_ruff_is_clean():
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "core", "dashboard", "tests", "bench"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
