@@ -20,13 +20,25 @@ def flag(field_name: str) -> str:
     return "--" + field_name.replace("_", "-")
 
 
-def add_section_flags(parser: argparse.ArgumentParser, section: type[Section], skip=()) -> None:
-    """One flag per field of `section`; values are checked by the section itself."""
+def add_section_flags(parser: argparse.ArgumentParser, section: type[Section], skip=(), name_flag: str = "") -> None:
+    """One flag per field of `section` (its `name` field as --<name_flag>); values are checked by the
+    section itself when the config is built."""
     group = parser.add_argument_group(f"{section.section_name()} settings")
     for f in dataclasses.fields(section):
-        if f.name not in skip:
-            group.add_argument(flag(f.name), dest=f.name, default=None, metavar=f.name.upper(),
-                               help=f"(default: {f.default!r})")
+        if f.name in skip:
+            continue
+        dest = name_flag if f.name == "name" else f.name
+        help_text = f.metadata.get("help", "")
+        choices = f.metadata.get("choices")
+        choices = choices() if callable(choices) else choices
+        if choices:
+            help_text += f" One of: {', '.join(map(str, choices))}."
+        group.add_argument(flag(dest), dest=dest, default=None, metavar=dest.upper(),
+                           help=f"{help_text} (default: {_show(f.default)})".replace("%", "%%"))
+
+
+def _show(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, tuple) else repr(value)
 
 
 def section_from_args(section: type[Section], args: argparse.Namespace, base: dict | None = None):
@@ -88,10 +100,39 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
     add_section_flags(inspect, DataConfig, skip=("path",))
     inspect.set_defaults(run=cmd_inspect)
+    add_train_parser(sub)
+    predict = sub.add_parser("predict", help="predict new sequences with a trained checkpoint")
+    predict.add_argument("--checkpoint", required=True, help="a checkpoint.pt saved by `train`")
+    predict.add_argument("--data", dest="path", required=True, help="a CSV or FASTA of sequences")
+    predict.add_argument("--output", help="write the predictions CSV here (default: standard output)")
+    predict.add_argument("--device", default="cpu", help="cpu (default), cuda, mps or auto")
+    predict.add_argument("--json", action="store_true", help="print one JSON object")
+    predict.set_defaults(run=lambda a: _run_module("cmd_predict", a))
     datasets = sub.add_parser("datasets", help="list the built-in datasets")
     datasets.add_argument("--json", action="store_true", help="print a JSON list")
     datasets.set_defaults(run=cmd_datasets)
     return parser
+
+
+def add_train_parser(sub) -> None:
+    from core.run_config import SECTIONS
+
+    train = sub.add_parser("train", help="train a model and print one line per epoch",
+                           description="Train a model. Settings come from the defaults, then --preset, then "
+                                       "--config, then the data, then the flags below.")
+    train.add_argument("--data", dest="path", help="a CSV, TSV or FASTA file to train on")
+    train.add_argument("--preset", help="a named preset (see core/presets.py), e.g. solubility-cnn")
+    train.add_argument("--config", help="a run config JSON (e.g. runs/<id>/config.json)")
+    train.add_argument("--json", action="store_true", help="end with one JSON object on the last line of stdout")
+    for name, section in SECTIONS.items():
+        add_section_flags(train, section, skip=("path",), name_flag=name)
+    train.set_defaults(run=lambda a: _run_module("cmd_train", a))
+
+
+def _run_module(command: str, args) -> int:
+    from core import cli_run
+
+    return getattr(cli_run, command)(args)
 
 
 def main(argv: list[str] | None = None) -> int:

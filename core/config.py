@@ -1,9 +1,10 @@
 """Frozen, validated configuration sections. A run's config is made of these.
 
-Each section is a frozen dataclass whose `__post_init__` checks its own fields and raises
-ProtScopeError naming the field and the allowed values. `from_dict` rejects unknown keys (with a
-suggestion) so a typo in a JSON file or a CLI flag is caught, not ignored. Field names are the
-same in the JSON, on the command line (`--val-fraction`) and in the dashboard's widget keys.
+Each field is declared once with `setting(default, help, choices=..., between=..., applies=...)`.
+That one declaration drives validation (`__post_init__` raises ProtScopeError naming the field
+and the allowed values), the command-line flags, and the dashboard's widgets and tooltips.
+`from_dict` rejects unknown keys with a suggestion, so a typo in a JSON file or a flag is caught.
+Field names are unique across sections, so `--lr`, `"lr"` in JSON and the `lr` widget agree.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import dataclasses
 import difflib
 import types
 import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from core.errors import ProtScopeError
 
@@ -19,49 +20,84 @@ TASKS = ("binary", "multiclass", "regression", "residue")
 SPLIT_METHODS = ("auto", "random", "file", "homology")
 
 
+def setting(default, help: str, *, choices=None, between=None, applies=None):  # noqa: A002
+    """A config field with its one-line help, allowed values and the choices it applies to.
+
+    `applies` names the values of the section's `name` (model, scheduler...) that use this field,
+    so the dashboard shows only relevant controls; None means always.
+    """
+    meta = {"help": help, "choices": choices, "between": between, "applies": applies}
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("use a tuple default")
+    return field(default=default, metadata=meta)
+
+
 class Section:
-    """Shared behaviour of config sections: dict round-trip and field checks."""
+    """Shared behaviour of config sections: checks, dict round-trip, field descriptions."""
 
     @classmethod
     def section_name(cls) -> str:
         return cls.__name__.removesuffix("Config").lower()
 
+    def __post_init__(self):
+        for f in fields(self):
+            value, meta = getattr(self, f.name), f.metadata
+            choices = meta.get("choices")
+            if callable(choices):
+                choices = choices()
+            if choices is not None and value not in choices:
+                raise ProtScopeError(f"{self.section_name()}.{f.name} is '{value}'",
+                                     fix=f"choose one of: {', '.join(map(str, choices))}")
+            between = meta.get("between")
+            if between and value is not None:
+                values = value if isinstance(value, tuple) else (value,)
+                if any(not (between[0] <= v <= between[1]) for v in values):
+                    raise ProtScopeError(f"{self.section_name()}.{f.name} is {value}",
+                                         fix=f"use a value between {between[0]} and {between[1]}")
+        self.check()
+
+    def check(self) -> None:
+        """Checks across fields of this section; override where needed."""
+
     def to_dict(self) -> dict:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+                for f in fields(self)}
 
     @classmethod
     def from_dict(cls, values: dict | None):
         values = dict(values or {})
-        known = {f.name: f for f in fields(cls)}
+        known = {f.name for f in fields(cls)}
         unknown = [k for k in values if k not in known]
         if unknown:
             hint = difflib.get_close_matches(unknown[0], known, n=1)
             raise ProtScopeError(f"unknown {cls.section_name()} setting '{unknown[0]}'",
                                  where=f"config section '{cls.section_name()}'",
                                  fix=f"did you mean '{hint[0]}'?" if hint else
-                                 f"known settings: {', '.join(known)}")
+                                 f"known settings: {', '.join(sorted(known))}")
         hints = typing.get_type_hints(cls)
         return cls(**{k: coerce(v, hints[k], f"{cls.section_name()}.{k}") for k, v in values.items()})
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
 
-    # --- checks used by __post_init__ of each section ---
-    def _choice(self, name: str, allowed) -> None:
-        value = getattr(self, name)
-        if value not in allowed:
-            raise ProtScopeError(f"{self.section_name()}.{name} is '{value}'",
-                                 fix=f"choose one of: {', '.join(map(str, allowed))}")
+    @classmethod
+    def describe(cls) -> list[dict]:
+        """Each field: name, default, type, help, choices, range, and what it applies to."""
+        hints = typing.get_type_hints(cls)
+        out = []
+        for f in fields(cls):
+            choices = f.metadata.get("choices")
+            out.append({"name": f.name, "default": f.default, "type": hints[f.name],
+                        "help": f.metadata.get("help", ""),
+                        "choices": choices() if callable(choices) else choices,
+                        "between": f.metadata.get("between"), "applies": f.metadata.get("applies")})
+        return out
 
-    def _range(self, name: str, low, high) -> None:
-        value = getattr(self, name)
-        if value is not None and not (low <= value <= high):
-            raise ProtScopeError(f"{self.section_name()}.{name} is {value}",
-                                 fix=f"use a value between {low} and {high}")
-
-
-def _plain(value):
-    return list(value) if isinstance(value, tuple) else value
+    def relevant(self, name: str) -> bool:
+        """Does field `name` matter for this section's current choice (its `name` field)?"""
+        meta = next(f.metadata for f in fields(self) if f.name == name)
+        applies = meta.get("applies")
+        return applies is None or getattr(self, "name", None) in applies
 
 
 def coerce(value, hint, label: str):
@@ -75,14 +111,14 @@ def coerce(value, hint, label: str):
         inner = [a for a in args if a is not type(None)]
         return coerce(value, inner[0], label)
     if origin is tuple:
-        items = value.split(",") if isinstance(value, str) else list(value)
+        items = value.replace(" ", "").split(",") if isinstance(value, str) else list(value)
         return tuple(coerce(v, args[0], label) for v in items if v != "")
     try:
         if hint is bool:
             if isinstance(value, str):
-                if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                if value.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
                     raise ValueError
-                return value.lower() in ("true", "1", "yes")
+                return value.lower() in ("true", "1", "yes", "on")
             return bool(value)
         if hint is int:
             if isinstance(value, float) and not value.is_integer():
@@ -102,38 +138,35 @@ def coerce(value, hint, label: str):
 class DataConfig(Section):
     """Which data to load, how to read it, and how to split it into train, val and test."""
 
-    dataset: str = ""  # a built-in dataset (sample_data/datasets.toml); "" when `path` is used
-    path: str = ""  # CSV, TSV or FASTA file (optionally .gz)
-    label_path: str = ""  # label CSV joined on id, for a FASTA without labels in its headers
-    id_col: str = ""  # "" means detect automatically
-    sequence_col: str = ""
-    label_col: str = ""
-    residue_label_col: str = ""
-    mask_col: str = ""
-    split_col: str = ""
-    task: str = "auto"  # auto, binary, multiclass, regression, residue
-    binarize_at: float | None = None  # turn a numeric label into a binary one: 1 when >= this
-    unknown_residues: str = "map"  # X B Z J U O * - . : "map" to X, or "reject"
-    max_length: int = 2000  # longer sequences are handled by `long_sequences`
-    long_sequences: str = "truncate"  # truncate, drop or reject
-    max_rows: int = 1_000_000
-    drop_split_overlap: bool = False  # drop train/val rows whose sequence is also in test
-    split: str = "auto"  # auto (the file's split if it has one, else random), random, file, homology
-    val_fraction: float = 0.1
-    test_fraction: float = 0.1
-    identity: float = 0.3  # homology split: MMseqs2 minimum sequence identity
-    split_seed: int = 0
+    dataset: str = setting("", "A built-in dataset (see `python -m core datasets`); empty when a file is used.")
+    path: str = setting("", "A CSV, TSV or FASTA file (optionally .gz).")
+    label_path: str = setting("", "A label CSV joined on id, for a FASTA file without labels in its headers.")
+    id_col: str = setting("", "Column with protein ids (empty: detect).")
+    sequence_col: str = setting("", "Column with amino-acid sequences (empty: detect).")
+    label_col: str = setting("", "Column with the label or value to predict (empty: detect).")
+    residue_label_col: str = setting("", "Column with one label letter per residue (empty: detect).")
+    mask_col: str = setting("", "Column of 1/0 per residue: 0 residues are not scored (empty: detect).")
+    split_col: str = setting("", "Column with train / val / test (empty: detect).")
+    task: str = setting("auto", "What to predict: detected from the labels, or set explicitly.",
+                        choices=("auto", *TASKS))
+    binarize_at: float | None = setting(None, "Turn a numeric label into a binary one: 1 when the value is at least this.")
+    unknown_residues: str = setting("map", "X B Z J U O * - . in sequences: read them as unknown X, or refuse the file.",
+                                    choices=("map", "reject"))
+    max_length: int = setting(2000, "Longest sequence kept as is; longer ones follow `long_sequences`.",
+                              between=(1, 100_000))
+    long_sequences: str = setting("truncate", "What to do with sequences over max_length.",
+                                  choices=("truncate", "drop", "reject"))
+    max_rows: int = setting(1_000_000, "Refuse files with more rows than this.", between=(1, 10_000_000))
+    drop_split_overlap: bool = setting(False, "Drop train/val rows whose sequence also occurs in the test split.")
+    split: str = setting("auto", "How to split: the file's own split if it has one (auto), stratified random, "
+                         "the file's split, or homology-aware clusters (MMseqs2).", choices=SPLIT_METHODS)
+    val_fraction: float = setting(0.1, "Share of proteins held out for validation.", between=(0.01, 0.5))
+    test_fraction: float = setting(0.1, "Share of proteins held out for the final test.", between=(0.01, 0.5))
+    identity: float = setting(0.3, "Homology split: proteins at least this identical share a cluster.",
+                              between=(0.1, 1.0))
+    split_seed: int = setting(0, "Seed of the random or homology split.", between=(0, 2**31 - 1))
 
-    def __post_init__(self):
-        self._choice("task", ("auto", *TASKS))
-        self._choice("unknown_residues", ("map", "reject"))
-        self._choice("long_sequences", ("truncate", "drop", "reject"))
-        self._choice("split", SPLIT_METHODS)
-        self._range("max_length", 1, 100_000)
-        self._range("max_rows", 1, 10_000_000)
-        self._range("val_fraction", 0.01, 0.5)
-        self._range("test_fraction", 0.01, 0.5)
-        self._range("identity", 0.1, 1.0)
+    def check(self):
         if self.val_fraction + self.test_fraction > 0.8:
             raise ProtScopeError("val_fraction + test_fraction leaves less than 20% for training",
                                  fix="lower the validation or test fraction")
@@ -142,17 +175,17 @@ class DataConfig(Section):
                                  fix="set task to binary or auto, or clear binarize_at")
 
 
+def _encoding_names():
+    from core.encodings import ENCODINGS  # late import: encodings imports torch
+
+    return tuple(ENCODINGS)
+
+
 @dataclass(frozen=True)
 class EncodingConfig(Section):
     """How tokens become model inputs; see core.encodings.ENCODINGS for the choices."""
 
-    name: str = "onehot"
-    window: int = 6  # window encoding: residues on each side (w = 6 gives 13 positions)
-    k: int = 3  # kmer encoding: k-mer length
-
-    def __post_init__(self):
-        from core.encodings import ENCODINGS  # late import: encodings imports torch
-
-        self._choice("name", tuple(ENCODINGS))
-        self._range("window", 0, 25)
-        self._range("k", 1, 3)
+    name: str = setting("onehot", "How each protein becomes numbers for the model.", choices=_encoding_names)
+    window: int = setting(6, "Residues on each side of the centre (w = 6 gives 13 positions).",
+                          between=(0, 25), applies=("window",))
+    k: int = setting(3, "Length of the k-mers counted.", between=(1, 3), applies=("kmer",))

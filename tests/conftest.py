@@ -39,3 +39,47 @@ def residue_csv() -> bytes:
         mask = "".join(rng.choice(list("01"), size=len(s), p=[0.1, 0.9]))
         rows.append([f"r{i}", s, ss, mask])
     return csv_bytes(["id", "sequence", "ss3", "resolved"], rows)
+
+
+def tiny_dataset(task: str, n: int = 64, seed: int = 0):
+    """A small in-memory dataset with a learnable signal, for engine tests.
+
+    binary: is the protein lysine-rich; multiclass: which of K, E, W is most enriched;
+    regression: the lysine fraction; residue: H on K/E/A/L, E on V/I/Y/F/W/T, else C.
+    """
+    from core.config import DataConfig
+    from core.datasets import load_bytes
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        seq = list(random_sequences(1, seed=seed * 1000 + i, low=20, high=60)[0])
+        boost = "KEW"[i % 3]
+        for j in rng.choice(len(seq), size=len(seq) // 4, replace=False):
+            if task != "residue":
+                seq[j] = boost if task == "multiclass" else ("K" if i % 2 else seq[j])
+        seq = "".join(seq)
+        if task == "binary":
+            label = i % 2
+        elif task == "multiclass":
+            label = boost
+        elif task == "regression":
+            label = round(seq.count("K") / len(seq) * 10, 4)
+        else:
+            label = "".join("H" if c in "KEAL" else "E" if c in "VIYFWT" else "C" for c in seq)
+        rows.append([f"t{i}", seq, label])
+    header = ["id", "sequence", "ss3" if task == "residue" else "label"]
+    return load_bytes(csv_bytes(header, rows), f"tiny-{task}.csv", DataConfig())
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    """tiny[task] -> (ProteinData, Split) for each task, built once."""
+    from core.config import DataConfig
+    from core.splits import make_split
+
+    out = {}
+    for task in ("binary", "multiclass", "regression", "residue"):
+        data = tiny_dataset(task)
+        out[task] = (data, make_split(data, DataConfig(val_fraction=0.2, test_fraction=0.2)))
+    return out

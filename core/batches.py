@@ -1,0 +1,99 @@
+"""Batches: the dataset's tokens on the training device, cut into padded, encoded batches.
+
+Tokens (uint8) go to the device once. Each batch is padded only to its own longest sequence, and
+length bucketing groups proteins of similar length so little padding is computed at all (the
+models are padding-invariant, so results do not change). Per-protein encodings (AAC, DPC, k-mers)
+are computed once for the whole dataset when they fit in memory.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.encodings import ENCODINGS, as_tensor
+
+BUCKET_BATCHES = 50  # batches per length bucket: sorted within a bucket, shuffled across buckets
+PRECOMPUTE_LIMIT = 512 * 2**20  # bytes of per-protein features worth keeping for the whole run
+
+
+@dataclass
+class DeviceData:
+    """A dataset's arrays as tensors on one device."""
+
+    tokens: torch.Tensor  # (N, L) uint8
+    lengths: torch.Tensor  # (N,) int64
+    y: torch.Tensor | None  # (N,) int64 classes or float32 values
+    residue_y: torch.Tensor | None  # (N, L) uint8
+    residue_mask: torch.Tensor | None  # (N, L) bool
+    features: torch.Tensor | None = None  # (N, F) precomputed per-protein encoding
+
+
+@dataclass
+class Batch:
+    x: torch.Tensor  # encoded input: (B, F), (B, L, C) or (B, L) tokens
+    mask: torch.Tensor  # (B, L) bool: real residues
+    target: torch.Tensor | None  # (B,) per protein, or (B, L) per residue
+    scored: torch.Tensor | None  # (B, L) bool: residues in the loss (per-residue tasks)
+    index: torch.Tensor  # (B,) rows of the dataset
+
+    @property
+    def size(self) -> int:
+        return self.index.numel()
+
+
+def to_device(data, device: torch.device, encoding_cfg) -> DeviceData:
+    on = lambda a: None if a is None else as_tensor(a).to(device)  # noqa: E731
+    dd = DeviceData(tokens=on(data.tokens), lengths=on(data.lengths).long(), y=on(data.y),
+                    residue_y=on(data.residue_y), residue_mask=on(data.residue_mask))
+    enc = ENCODINGS[encoding_cfg.name]
+    if enc.level == "sequence" and len(data) * enc.width(encoding_cfg) * 4 <= PRECOMPUTE_LIMIT:
+        parts = [enc.fn(dd.tokens[s:s + 4096], dd.lengths[s:s + 4096], encoding_cfg)
+                 for s in range(0, len(data), 4096)]
+        dd.features = torch.cat(parts) if parts else None
+    return dd
+
+
+def batch_indices(lengths: np.ndarray, rows: np.ndarray, batch_size: int, rng: np.random.Generator | None,
+                  bucketing: bool) -> list[np.ndarray]:
+    """Split `rows` into batches. With an rng they are shuffled (training); with bucketing, batches
+    hold proteins of similar length. Without an rng (evaluation) rows are sorted by length."""
+    if rng is None:
+        order = rows[np.argsort(lengths[rows], kind="stable")]
+        return [order[i:i + batch_size] for i in range(0, order.size, batch_size)]
+    order = rng.permutation(rows)
+    if not bucketing:
+        return [order[i:i + batch_size] for i in range(0, order.size, batch_size)]
+    span = batch_size * BUCKET_BATCHES
+    batches = []
+    for start in range(0, order.size, span):
+        bucket = order[start:start + span]
+        bucket = bucket[np.argsort(lengths[bucket], kind="stable")]
+        batches += [bucket[i:i + batch_size] for i in range(0, bucket.size, batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def make_batch(dd: DeviceData, rows: np.ndarray, encoding_cfg) -> Batch:
+    index = torch.as_tensor(rows, device=dd.tokens.device)
+    lengths = dd.lengths[index]
+    width = int(lengths.max())
+    tokens = dd.tokens[index, :width]  # (B, width): padded only to this batch's longest protein
+    mask = torch.arange(width, device=tokens.device) < lengths.unsqueeze(1)
+    if dd.features is not None:
+        x = dd.features[index]
+    else:
+        x = ENCODINGS[encoding_cfg.name].fn(tokens, lengths, encoding_cfg)
+    if dd.residue_y is not None:
+        return Batch(x, mask, dd.residue_y[index, :width].long(), dd.residue_mask[index, :width], index)
+    return Batch(x, mask, None if dd.y is None else dd.y[index], None, index)
+
+
+def select(logits: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits and targets of the predictions that count: (N, out) and (N,).
+
+    Per protein that is every row; per residue, only scored residues (no padding, no unresolved).
+    """
+    if batch.scored is not None:
+        return logits[batch.scored], batch.target[batch.scored]
+    return logits, batch.target

@@ -1,0 +1,184 @@
+"""`python -m core train` and `python -m core predict`.
+
+The run config is built in layers, each overriding the last: the defaults, `--preset`, `--config
+FILE.json`, the data (`--dataset NAME` or `--data PATH`, with the dataset's manifest settings), and
+finally one flag per config field (`--lr 1e-3`, `--model cnn`, `--hidden 256,64`).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+from core.config import DataConfig
+from core.datasets import config_for, load_data
+from core.errors import ProtScopeError
+from core.events import EpochEnd
+from core.run_config import SECTIONS, RunConfig
+
+
+def runs_dir() -> Path:
+    return Path(os.environ.get("PROTSCOPE_RUNS", "runs"))
+
+
+def build_config(preset: str | None, config_file: str | None, flags: dict) -> RunConfig:
+    """The run config from a preset, a JSON file and flat flag values (None means not given)."""
+    from core.presets import get_preset
+
+    flags = {k: v for k, v in flags.items() if v is not None}
+    layers = [dict(get_preset(preset).values)] if preset else []
+    sections: dict = {}
+    if config_file:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ProtScopeError("config file not found", where=str(path), fix="check the path")
+        sections = RunConfig.from_json(path.read_text()).to_dict() if path.suffix == ".json" else {}
+    layers.append(flags)
+    flat = {k: v for layer in layers for k, v in layer.items()}
+    dataset = flat.pop("dataset", None) or sections.get("data", {}).get("dataset")
+    path = flat.pop("path", None)
+    if path:
+        data = {**DataConfig().to_dict(), "path": path}
+    elif dataset:
+        data = config_for(dataset).to_dict()
+    else:
+        data = sections.get("data") or {}
+    if not data.get("dataset") and not data.get("path"):
+        raise ProtScopeError("no data given", fix="add --dataset NAME (see `python -m core datasets`) or --data PATH")
+    base = {**sections, "data": {**sections.get("data", {}), **data}} if sections else {"data": data}
+    config = RunConfig.from_dict({name: base.get(name, {}) for name in SECTIONS})
+    return config.with_values(**flat) if flat else config
+
+
+def cmd_train(args) -> int:
+    from core.splits import make_split
+    from core.trainer import Trainer, new_run_id
+
+    config = build_config(args.preset, args.config, field_flags(args))
+    data = load_data(config.data)
+    split = make_split(data, config.data)
+    run_id = new_run_id()
+    trainer = Trainer(config, data, split, run_dir=runs_dir() / run_id, run_id=run_id).start()
+    cursor = 0
+    try:
+        while True:
+            done = trainer.events.wait(timeout=0.5)
+            events, cursor = trainer.events.since(cursor)
+            for event in events:
+                if isinstance(event, EpochEnd):
+                    print(progress_line(event, trainer.config.training.epochs), flush=True)
+            if done:
+                break
+    except KeyboardInterrupt:
+        print("stopping after the current batch…", file=sys.stderr)
+        trainer.stop()
+    result = trainer.wait()
+    _write_outputs(trainer, result)
+    if result.status == "failed":
+        print(f"error: {result.message}", file=sys.stderr)
+    summary = {"run_id": result.run_id, "config": result.config.to_dict(), "history": result.history,
+               "best_epoch": result.best_epoch, "stopped_reason": result.status, "message": result.message,
+               "metrics": result.metrics, "checkpoint": result.checkpoint}
+    if args.json:
+        print(json.dumps(clean_json(summary)))
+    else:
+        print(f"{result.status}: {result.message}")
+        for split, values in result.metrics.items():
+            print(f"  {split:<5} " + "  ".join(f"{k} {v:.4g}" for k, v in values.items() if _short(k)))
+        if result.checkpoint:
+            print(f"  checkpoint: {result.checkpoint}")
+    return 1 if result.status == "failed" else 0
+
+
+def cmd_predict(args) -> int:
+    from core.predict import predict_sequences
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise ProtScopeError("file not found", where=str(path), fix="check the path")
+    ids, seqs = _read_sequences(path)
+    rows, problems, notes = predict_sequences(args.checkpoint, ids, seqs, device=args.device)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    for p in problems:
+        print(f"skipped row {p.row} ({p.id}): {p.message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(clean_json({"predictions": rows, "problems": [vars(p) for p in problems]})))
+    else:
+        import csv
+
+        out = open(args.output, "w", newline="") if args.output else sys.stdout
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id", "sequence", "prediction"])
+        writer.writeheader()
+        writer.writerows(escape_formulas(r) for r in rows)
+        if args.output:
+            out.close()
+            print(f"wrote {len(rows)} predictions to {args.output}", file=sys.stderr)
+    return 0 if rows or not problems else 2
+
+
+def _read_sequences(path: Path) -> tuple[list[str], list[str]]:
+    """Ids and raw sequences of a CSV or FASTA for prediction; row problems are judged later."""
+    from core.columns import detect_columns
+    from core.readers import read_bytes
+
+    table = read_bytes(path.read_bytes(), path.name)
+    columns = detect_columns(table)
+    seqs = table.values[columns.sequence]
+    ids = table.values[columns.id] if columns.id else [f"row{i + 1}" for i in range(len(seqs))]
+    return list(ids), list(seqs)
+
+
+def _write_outputs(trainer, result) -> None:
+    if trainer.run_dir is None or not trainer.run_dir.exists():
+        return
+    (trainer.run_dir / "history.json").write_text(json.dumps(clean_json(result.history)))
+    (trainer.run_dir / "result.json").write_text(json.dumps(clean_json(
+        {"status": result.status, "message": result.message, "best_epoch": result.best_epoch,
+         "metrics": result.metrics})))
+
+
+def progress_line(e: EpochEnd, epochs: int) -> str:
+    shown = "  ".join(f"{k} {v:.4f}" for k, v in e.metrics.items() if k.startswith("val_") and _short(k))
+    return (f"epoch {e.epoch:>3}/{epochs}  train_loss {e.train_loss:.4f}  val_loss {e.val_loss:.4f}  {shown}  "
+            f"lr {e.lr:.2e}  {e.seconds:.1f}s")
+
+
+def _short(name: str) -> bool:
+    return not any(part in name for part in ("precision_", "recall_", "log_loss"))
+
+
+def clean_json(value):
+    """NaN and infinity are not JSON: they become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    if hasattr(value, "item"):
+        return clean_json(value.item())
+    return value
+
+
+def escape_formulas(row: dict) -> dict:
+    """Cells a spreadsheet would run as formulas get a leading quote (CSV injection)."""
+    return {k: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for k, v in row.items()}
+
+
+def field_flags(args) -> dict:
+    """Flat {field: value} of every config flag given on the command line."""
+    return {name: getattr(args, name, None) for name in flag_names()}
+
+
+def flag_names() -> list[str]:
+    from dataclasses import fields
+
+    names = []
+    for section, cls in SECTIONS.items():
+        for f in fields(cls):
+            names.append(section if f.name == "name" else f.name)
+    return names
+

@@ -1,0 +1,165 @@
+"""Typed events a training run publishes, and the thread-safe channel that carries them.
+
+The training thread only ever calls `EventChannel.publish`. Readers on other threads (the
+dashboard's fragment, the CLI, the run store) call `snapshot()` for a consistent copy of the run's
+state, or `since(cursor)` for the events they have not seen yet. Batch progress is throttled and
+only the latest one is kept, so a long run's memory stays bounded.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+FINISHED_REASONS = ("completed", "early_stopped", "stopped", "diverged")
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    config: dict
+    device: str
+    n_train: int
+    n_val: int
+    n_test: int
+    parameters: int
+    batches_per_epoch: int
+    notes: tuple[str, ...] = ()
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    epoch: int
+    batch: int
+    batches: int
+    loss: float
+    samples_per_s: float
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    train_loss: float
+    val_loss: float
+    metrics: dict  # train_<name> and val_<name> for the task's metrics
+    lr: float
+    grad_norm: float  # mean global gradient norm (before clipping) over the epoch's updates
+    samples_per_s: float
+    seconds: float  # this epoch, training and validation
+    elapsed: float  # since the run started
+    eta: float  # seconds left at this pace
+    best_epoch: int
+    time: float = field(default_factory=time.time)
+
+    def row(self) -> dict:
+        """A flat history row: epoch, train_loss, val_loss, lr, grad_norm, seconds and metrics."""
+        return {"epoch": self.epoch, "train_loss": self.train_loss, "val_loss": self.val_loss,
+                "lr": self.lr, "grad_norm": self.grad_norm, "seconds": self.seconds, **self.metrics}
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    reason: str  # completed, early_stopped, stopped or diverged
+    message: str
+    best_epoch: int
+    metrics: dict  # {"val": {...}, "test": {...}}
+    checkpoint: str
+    elapsed: float
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    message: str  # for the user: what went wrong and what to try
+    error: str  # exception type and text
+    traceback: str
+    epoch: int
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    status: str  # queued, running, paused
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent copy of a run's state at one moment."""
+
+    run_id: str
+    status: str  # queued, running, paused, completed, early_stopped, stopped, diverged, failed
+    started: RunStarted | None
+    history: tuple[EpochEnd, ...]
+    progress: BatchProgress | None
+    finished: RunFinished | None
+    failed: RunFailed | None
+    events: int
+
+    @property
+    def done(self) -> bool:
+        return self.finished is not None or self.failed is not None
+
+    def rows(self) -> list[dict]:
+        return [e.row() for e in self.history]
+
+
+class EventChannel:
+    """Append-only, thread-safe record of one run's events."""
+
+    def __init__(self, run_id: str, progress_interval: float = 0.25):
+        self._lock = threading.Lock()
+        self._events: list = []
+        self.progress_interval = progress_interval
+        self._last_progress = 0.0
+        self._state = Snapshot(run_id, "queued", None, (), None, None, None, 0)
+        self._changed = threading.Condition(self._lock)
+
+    def publish(self, event) -> None:
+        with self._lock:
+            if isinstance(event, BatchProgress):
+                if event.time - self._last_progress < self.progress_interval and event.batch < event.batches:
+                    return
+                self._last_progress = event.time
+                self._state = replace(self._state, progress=event)
+            else:
+                self._events.append(event)
+                self._state = _apply(self._state, event)
+            self._state = replace(self._state, events=len(self._events))
+            self._changed.notify_all()
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._state
+
+    def since(self, cursor: int) -> tuple[list, int]:
+        """Events after `cursor` (0 for all), and the new cursor."""
+        with self._lock:
+            return list(self._events[cursor:]), len(self._events)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run has finished or failed; True if it did within `timeout`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while not self._state.done:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._changed.wait(left)
+            return True
+
+
+def _apply(state: Snapshot, event) -> Snapshot:
+    if isinstance(event, RunStarted):
+        return replace(state, started=event, status="running")
+    if isinstance(event, EpochEnd):
+        return replace(state, history=state.history + (event,))
+    if isinstance(event, StatusChanged):
+        return replace(state, status=event.status)
+    if isinstance(event, RunFinished):
+        return replace(state, finished=event, status=event.reason)
+    if isinstance(event, RunFailed):
+        return replace(state, failed=event, status="failed")
+    return state

@@ -1,0 +1,81 @@
+"""Everything a run needs before its first step, built from the config and the data.
+
+Shared by the trainer and the sanity checks (overfit one batch, LR range test), so each of them
+trains exactly the model, loss and optimizer the config describes.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from core.batches import DeviceData, to_device
+from core.dataset import ProteinData
+from core.device import resolve_device, resolve_precision
+from core.encodings import ENCODINGS
+from core.losses import make_loss, output_size
+from core.models import ModelDims, build_model
+from core.optim import OPTIMIZERS, make_optimizer
+from core.run_config import RunConfig
+from core.splits import Split
+
+# Weight initialisation draws from torch's global generator; runs start one at a time under this
+# lock so that each run's initial weights depend only on its seed.
+_INIT_LOCK = threading.Lock()
+
+
+@dataclass
+class Prepared:
+    config: RunConfig
+    device: torch.device
+    amp_dtype: torch.dtype | None
+    dd: DeviceData
+    dims: ModelDims
+    model: torch.nn.Module
+    loss_fn: object
+    optimizer: torch.optim.Optimizer
+    generator: torch.Generator  # dropout
+    rng: np.random.Generator  # batch order
+    rows: dict[str, np.ndarray]  # train, val, test
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def l2_in_loss(self) -> float:
+        """Weight decay added to the loss for optimizers without their own (Rprop)."""
+        native = OPTIMIZERS[self.config.optimizer.name].native_weight_decay
+        return 0.0 if native else self.config.optimizer.weight_decay
+
+
+def model_dims(config: RunConfig, data: ProteinData) -> ModelDims:
+    enc = ENCODINGS[config.encoding.name]
+    n_classes = len(data.classes)
+    return ModelDims(in_features=enc.width(config.encoding),
+                     out_features=output_size(config.loss, data.task, n_classes),
+                     level=enc.level, per_residue=data.task == "residue", seq_len=data.width)
+
+
+def train_labels(data: ProteinData, rows: np.ndarray) -> np.ndarray | None:
+    if data.task == "residue":
+        return data.residue_y[rows][data.residue_mask[rows]].astype(np.int64)
+    return None if data.task == "regression" else data.y[rows]
+
+
+def prepare(config: RunConfig, data: ProteinData, split: Split) -> Prepared:
+    config = config.resolve(data.task)
+    t = config.training
+    device = resolve_device(t.device)
+    amp_dtype, note = resolve_precision(t.precision, device)
+    rows = {name: split.index(name) for name in ("train", "val", "test")}
+    dims = model_dims(config, data)
+    generator = torch.Generator(device=device)
+    generator.manual_seed(t.seed)
+    with _INIT_LOCK:
+        torch.manual_seed(t.seed)
+        model = build_model(config.model, dims, generator).to(device)
+    loss_fn = make_loss(config.loss, data.task, len(data.classes), train_labels(data, rows["train"]), device)
+    return Prepared(config=config, device=device, amp_dtype=amp_dtype, dd=to_device(data, device, config.encoding),
+                    dims=dims, model=model, loss_fn=loss_fn, optimizer=make_optimizer(model, config.optimizer),
+                    generator=generator, rng=np.random.default_rng(t.seed), rows=rows,
+                    notes=[note] if note else [])

@@ -1,0 +1,62 @@
+"""Named presets: one click (or `--preset NAME`) sets every control for a course case study.
+
+Each preset is a set of flat config values (the same names as the flags and the JSON), applied
+on top of the defaults. A user's own flags still win over the preset.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import ProtScopeError
+
+# The course notes' ProteinSolubilityClassifier: embedding 64, two Conv1d (k=5, 128 channels),
+# masked average pooling, dropout 0.3, a linear head; Adam 1e-3 with ReduceLROnPlateau.
+_SOLUBILITY_CNN = dict(encoding="tokens", model="cnn", embedding_dim=64, channels=128, kernel_size=5, layers=2,
+                       pooling="mean", dropout=0.3, activation="relu", optimizer="adam", lr=1e-3,
+                       scheduler="plateau", plateau_patience=5, early_stopping=True, patience=10,
+                       epochs=50, batch_size=32)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    description: str
+    values: dict
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p for p in [
+        Preset("solubility-cnn", "Solubility CNN (course case study)",
+               "The notes' ProteinSolubilityClassifier on binary eSOL (GraphSol train/test split).",
+               dict(dataset="esol", **_SOLUBILITY_CNN)),
+        Preset("solubility-regression", "Solubility regression CNN",
+               "The same CNN predicting eSOL's solubility value with MSE; reports R² and Spearman.",
+               dict(dataset="esol-regression", **_SOLUBILITY_CNN, loss="mse")),
+        Preset("deepsol", "DeepSol benchmark CNN",
+               "The solubility CNN trained on DeepSol's 6,942-protein split, tested on its 2,001 proteins.",
+               dict(dataset="deepsol", **_SOLUBILITY_CNN)),
+        Preset("qian-sejnowski", "Qian & Sejnowski window network (1988)",
+               "13-residue one-hot windows (w = 6) into 40 sigmoid units into H/E/C, trained on NetSurfP-2.0 "
+               "with unresolved residues masked, scored as Q3 on CB513.",
+               dict(dataset="ss3", encoding="window", window=6, model="window_mlp", hidden=(40,),
+                    activation="sigmoid", optimizer="adam", lr=1e-3, epochs=10, batch_size=32,
+                    early_stopping=True, patience=3, monitor="val_accuracy")),
+        Preset("ss-cnn", "Secondary-structure CNN",
+               "A per-residue CNN on one-hot residues, same data as qian-sejnowski.",
+               dict(dataset="ss3", encoding="onehot", model="cnn", channels=128, kernel_size=11, layers=3,
+                    dropout=0.2, optimizer="adam", lr=1e-3, epochs=10, batch_size=32, early_stopping=True,
+                    patience=3, monitor="val_accuracy")),
+        Preset("gb1-regression", "GB1 fitness MLP",
+               "An MLP on flattened one-hot GB1 variants, FLIP three-vs-rest split; reports Spearman.",
+               dict(dataset="gb1", encoding="onehot", model="mlp", hidden=(128,), dropout=0.2,
+                    optimizer="adam", lr=1e-3, epochs=30, batch_size=64, early_stopping=True, patience=5,
+                    monitor="val_spearman")),
+    ]
+}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise ProtScopeError(f"there is no preset '{name}'", fix=f"choose one of: {', '.join(PRESETS)}")
+    return PRESETS[name]

@@ -1,0 +1,58 @@
+"""The run config: JSON round trip, flat names, and combinations refused with advice."""
+import dataclasses
+
+import pytest
+
+from core.errors import ProtScopeError
+from core.run_config import SECTIONS, RunConfig, locate
+
+
+def test_json_round_trip():
+    cfg = RunConfig().with_values(model="cnn", lr=0.01, hidden=(32, 16), epochs=3, scheduler="cosine",
+                                  class_weights="balanced", binarize_at=0.5)
+    assert RunConfig.from_json(cfg.to_json()) == cfg
+
+
+def test_field_names_are_unique_across_sections():
+    names = [f.name for cls in SECTIONS.values() for f in dataclasses.fields(cls) if f.name != "name"]
+    assert len(names) == len(set(names))
+    assert locate("lr") == ("optimizer", "lr") and locate("model") == ("model", "name")
+
+
+def test_every_field_has_help():
+    for cls in SECTIONS.values():
+        for field in cls.describe():
+            assert field["help"], f"{cls.__name__}.{field['name']} has no help text"
+
+
+@pytest.mark.parametrize("values, message", [
+    (dict(task="multiclass", loss="bce", encoding="aac"), "BCE is for binary"),
+    (dict(task="regression", loss="ce", encoding="aac"), "for classification"),
+    (dict(task="binary", loss="mse", encoding="aac"), "for regression"),
+    (dict(task="binary", model="window_mlp", encoding="window"), "one label per residue"),
+    (dict(task="residue", model="mlp", encoding="aac"), "needs one per residue"),
+    (dict(task="binary", model="cnn", encoding="aac"), "cannot read the 'aac' encoding"),
+    (dict(task="residue", model="window_mlp", encoding="onehot"), "cannot read the 'onehot'"),
+    (dict(model="transformer", d_model=30, heads=4), "not divisible"),
+    (dict(lr=100.0), "between"),
+    (dict(monitor="accuracy"), "validation metric"),
+    (dict(class_weights="1,x"), "class_weights"),
+])
+def test_impossible_combinations_are_refused(values, message):
+    with pytest.raises(ProtScopeError, match=message) as info:
+        RunConfig().with_values(**values)
+    assert "Fix:" in str(info.value)
+
+
+def test_unknown_keys_get_suggestions():
+    with pytest.raises(ProtScopeError, match="did you mean 'lr'"):
+        RunConfig.from_dict({"optimizer": {"lrr": 0.1}})
+    with pytest.raises(ProtScopeError, match="did you mean 'dropout'"):
+        RunConfig().with_values(dropuot=0.1)
+    with pytest.raises(ProtScopeError, match="not valid JSON"):
+        RunConfig.from_json("{bad")
+
+
+def test_relevant_fields_follow_the_choice():
+    model = RunConfig().model.replace(name="cnn")
+    assert model.relevant("kernel_size") and not model.relevant("rnn_hidden") and model.relevant("dropout")
