@@ -68,7 +68,7 @@ def cmd_train(args) -> int:
             events, cursor = trainer.events.since(cursor)
             for event in events:
                 if isinstance(event, EpochEnd):
-                    print(progress_line(event, trainer.config.training.epochs), flush=True)
+                    print(progress_line(event, trainer.config.training.epochs, data.task), flush=True)
             if done:
                 break
     except KeyboardInterrupt:
@@ -107,14 +107,14 @@ def cmd_predict(args) -> int:
     if args.json:
         print(json.dumps(clean_json({"predictions": rows, "problems": [vars(p) for p in problems]})))
     else:
+        import contextlib
         import csv
 
-        out = open(args.output, "w", newline="") if args.output else sys.stdout
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id", "sequence", "prediction"])
-        writer.writeheader()
-        writer.writerows(escape_formulas(r) for r in rows)
+        with (open(args.output, "w", newline="") if args.output else contextlib.nullcontext(sys.stdout)) as out:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id", "sequence", "prediction"])
+            writer.writeheader()
+            writer.writerows(escape_formulas(r) for r in rows)
         if args.output:
-            out.close()
             print(f"wrote {len(rows)} predictions to {args.output}", file=sys.stderr)
     return 0 if rows or not problems else 2
 
@@ -140,8 +140,10 @@ def _write_outputs(trainer, result) -> None:
          "metrics": result.metrics})))
 
 
-def progress_line(e: EpochEnd, epochs: int) -> str:
-    shown = "  ".join(f"{k} {v:.4f}" for k, v in e.metrics.items() if k.startswith("val_") and _short(k))
+def progress_line(e: EpochEnd, epochs: int, task: str) -> str:
+    from core.metrics import MAIN_METRICS
+
+    shown = "  ".join(f"val_{k} {e.metrics.get(f'val_{k}', float('nan')):.4f}" for k in MAIN_METRICS[task])
     return (f"epoch {e.epoch:>3}/{epochs}  train_loss {e.train_loss:.4f}  val_loss {e.val_loss:.4f}  {shown}  "
             f"lr {e.lr:.2e}  {e.seconds:.1f}s")
 

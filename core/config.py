@@ -149,9 +149,10 @@ class DataConfig(Section):
     split_col: str = setting("", "Column with train / val / test (empty: detect).")
     task: str = setting("auto", "What to predict: detected from the labels, or set explicitly.",
                         choices=("auto", *TASKS))
-    binarize_at: float | None = setting(None, "Turn a numeric label into a binary one: 1 when the value is at least this.")
-    unknown_residues: str = setting("map", "X B Z J U O * - . in sequences: read them as unknown X, or refuse the file.",
-                                    choices=("map", "reject"))
+    binarize_at: float | None = setting(None, "Turn a numeric label into a binary one: 1 when the value is at "
+                                        "least this.")
+    unknown_residues: str = setting("map", "X B Z J U O * - . in sequences: read them as unknown X, or refuse "
+                                    "the file.", choices=("map", "reject"))
     max_length: int = setting(2000, "Longest sequence kept as is; longer ones follow `long_sequences`.",
                               between=(1, 100_000))
     long_sequences: str = setting("truncate", "What to do with sequences over max_length.",
@@ -189,3 +190,5 @@ class EncodingConfig(Section):
     window: int = setting(6, "Residues on each side of the centre (w = 6 gives 13 positions).",
                           between=(0, 25), applies=("window",))
     k: int = setting(3, "Length of the k-mers counted.", between=(1, 3), applies=("kmer",))
+    standardize: bool = setting(True, "Rescale each per-protein feature to mean 0 and sd 1 on the training set.",
+                                applies=("aac", "dpc", "kmer"))

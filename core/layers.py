@@ -36,6 +36,24 @@ class SeededDropout(nn.Module):
         return f"p={self.p}"
 
 
+class Standardize(nn.Module):
+    """(x - mean) / sd per feature, with mean and sd from the training set, saved with the weights."""
+
+    def __init__(self, features: int):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(features))
+        self.register_buffer("sd", torch.ones(features))
+
+    def fit(self, x: torch.Tensor) -> None:
+        """Set the scaling from training features (N, F); constant features are left unscaled."""
+        self.mean.copy_(x.mean(0))
+        sd = x.std(0)
+        self.sd.copy_(torch.where(sd > 1e-8, sd, torch.ones_like(sd)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.sd
+
+
 def masked_pool(x: torch.Tensor, mask: torch.Tensor, how: str) -> torch.Tensor:
     """(B, L, C) -> (B, C), averaging or maxing over real residues only (mask (B, L) bool)."""
     if how == "max":

@@ -7,7 +7,7 @@ first). Binary tasks use one output with BCE or focal loss, and two with cross-e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch

@@ -9,12 +9,12 @@ Each model keeps its final layer as `self.head` (Muon leaves it to AdamW).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from core.layers import ACTIVATION_LAYERS, EncoderLayer, SeededDropout, masked_pool, sinusoidal_positions
+from core.layers import ACTIVATION_LAYERS, EncoderLayer, SeededDropout, Standardize, masked_pool, sinusoidal_positions
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class ModelDims:
     level: str  # the encoding's level: "sequence", "residue" or "tokens"
     per_residue: bool  # one prediction per residue (True) or per protein
     seq_len: int  # fixed length for flattening per-residue features in per-protein MLPs
+    standardize: bool = False  # per-protein features rescaled with training-set mean and sd
 
 
 class MLP(nn.Module):
@@ -35,6 +36,7 @@ class MLP(nn.Module):
     def __init__(self, cfg, dims: ModelDims, generator=None, hidden=None):
         super().__init__()
         self.dims = dims
+        self.scale = Standardize(dims.in_features) if dims.standardize else None
         self.flatten = dims.level == "residue" and not dims.per_residue
         width = dims.in_features * (dims.seq_len if self.flatten else 1)
         blocks = []
@@ -51,6 +53,8 @@ class MLP(nn.Module):
             out = x.new_zeros(*mask.shape, self.dims.out_features)
             out[mask] = self.head(self.blocks(x[mask]))  # only real residues: (N_real, C) -> (N_real, out)
             return out
+        if self.scale is not None:
+            x = self.scale(x)
         if self.flatten:
             x = nn.functional.pad(x, (0, 0, 0, self.dims.seq_len - x.shape[1])).flatten(1)  # (B, seq_len * C)
         return self.head(self.blocks(x))

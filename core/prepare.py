@@ -53,13 +53,24 @@ def model_dims(config: RunConfig, data: ProteinData) -> ModelDims:
     n_classes = len(data.classes)
     return ModelDims(in_features=enc.width(config.encoding),
                      out_features=output_size(config.loss, data.task, n_classes),
-                     level=enc.level, per_residue=data.task == "residue", seq_len=data.width)
+                     level=enc.level, per_residue=data.task == "residue", seq_len=data.width,
+                     standardize=enc.level == "sequence" and config.encoding.standardize)
 
 
 def train_labels(data: ProteinData, rows: np.ndarray) -> np.ndarray | None:
     if data.task == "residue":
         return data.residue_y[rows][data.residue_mask[rows]].astype(np.int64)
     return None if data.task == "regression" else data.y[rows]
+
+
+def training_features(dd: DeviceData, rows: np.ndarray, encoding_cfg) -> torch.Tensor:
+    """(N_train, F) per-protein features of the training rows (precomputed, or made in chunks)."""
+    index = torch.as_tensor(rows, device=dd.tokens.device)
+    if dd.features is not None:
+        return dd.features[index]
+    fn = ENCODINGS[encoding_cfg.name].fn
+    return torch.cat([fn(dd.tokens[index[s:s + 4096]], dd.lengths[index[s:s + 4096]], encoding_cfg)
+                      for s in range(0, len(rows), 4096)])
 
 
 def prepare(config: RunConfig, data: ProteinData, split: Split) -> Prepared:
@@ -75,7 +86,10 @@ def prepare(config: RunConfig, data: ProteinData, split: Split) -> Prepared:
         torch.manual_seed(t.seed)
         model = build_model(config.model, dims, generator).to(device)
     loss_fn = make_loss(config.loss, data.task, len(data.classes), train_labels(data, rows["train"]), device)
-    return Prepared(config=config, device=device, amp_dtype=amp_dtype, dd=to_device(data, device, config.encoding),
+    dd = to_device(data, device, config.encoding)
+    if dims.standardize:
+        model.scale.fit(training_features(dd, rows["train"], config.encoding))
+    return Prepared(config=config, device=device, amp_dtype=amp_dtype, dd=dd,
                     dims=dims, model=model, loss_fn=loss_fn, optimizer=make_optimizer(model, config.optimizer),
                     generator=generator, rng=np.random.default_rng(t.seed), rows=rows,
                     notes=[note] if note else [])

@@ -17,7 +17,8 @@ def trained(tiny, tmp_path_factory):
     out = {}
     for task, values in (("multiclass", dict(model="cnn", encoding="tokens")),
                          ("residue", dict(model="window_mlp", encoding="window")),
-                         ("regression", dict(model="mlp", encoding="onehot"))):
+                         ("regression", dict(model="mlp", encoding="onehot")),
+                         ("binary", dict(model="mlp", encoding="aac"))):
         data, split = tiny[task]
         run_dir = tmp_path_factory.mktemp(task)
         result = Trainer(config(epochs=2, **values), data, split, run_dir=run_dir).run()
@@ -25,7 +26,7 @@ def trained(tiny, tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("task", ["multiclass", "residue", "regression"])
+@pytest.mark.parametrize("task", ["multiclass", "residue", "regression", "binary"])
 def test_checkpoint_round_trip_reproduces_test_predictions(trained, task):
     data, split, result = trained[task]
     model, cfg, payload = load_checkpoint(result.checkpoint)
@@ -35,8 +36,10 @@ def test_checkpoint_round_trip_reproduces_test_predictions(trained, task):
     preds, problems, _ = predict_sequences(result.checkpoint, [str(i) for i in data.ids[rows]],
                                            [data.sequences[i] for i in rows])
     assert not problems and len(preds) == len(rows)
+    if task == "binary":  # the training-set feature scaling travels in the checkpoint
+        assert float(model.scale.sd.min()) > 0 and float(model.scale.mean.abs().sum()) > 0
     saved = result.predictions["test"]
-    if task == "multiclass":
+    if task in ("multiclass", "binary"):
         by_row = {int(r): saved.outputs[k] for k, r in enumerate(saved.rows)}
         for p, row in zip(preds, rows):
             np.testing.assert_allclose([p[f"p_{c}"] for c in data.classes], by_row[int(row)], atol=1e-5)
