@@ -78,9 +78,13 @@ def cmd_train(args) -> int:
     _write_outputs(trainer, result)
     if result.status == "failed":
         print(f"error: {result.message}", file=sys.stderr)
+    from core.diagnosis import diagnose
+
+    chance = math.log(len(data.classes)) if data.classes else None
+    diagnosis = diagnose(result.history, result.config.training.monitor, chance_loss=chance)
     summary = {"run_id": result.run_id, "config": result.config.to_dict(), "history": result.history,
                "best_epoch": result.best_epoch, "stopped_reason": result.status, "message": result.message,
-               "metrics": result.metrics, "checkpoint": result.checkpoint}
+               "metrics": result.metrics, "checkpoint": result.checkpoint, "diagnosis": diagnosis.to_dict()}
     if args.json:
         print(json.dumps(clean_json(summary)))
     else:
@@ -89,6 +93,7 @@ def cmd_train(args) -> int:
             print(f"  {split:<5} " + "  ".join(f"{k} {v:.4g}" for k, v in values.items() if _short(k)))
         if result.checkpoint:
             print(f"  checkpoint: {result.checkpoint}")
+        print(f"diagnosis: {diagnosis.title}. {diagnosis.explanation}")
     return 1 if result.status == "failed" else 0
 
 

@@ -1,0 +1,96 @@
+"""`python -m core train` and `predict`, run as a user would."""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import csv_bytes, random_sequences
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args, runs: Path):
+    env = {**os.environ, "PROTSCOPE_RUNS": str(runs)}
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+@pytest.fixture(scope="module")
+def esol_run(tmp_path_factory):
+    runs = tmp_path_factory.mktemp("runs")
+    done = cli("train", "--dataset", "esol", "--encoding", "aac", "--model", "mlp", "--epochs", "3", "--json",
+               runs=runs)
+    return done, runs
+
+
+def test_the_documented_train_command_works(esol_run):
+    done, runs = esol_run
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert [line.split()[:2] for line in lines[:3]] == [["epoch", "1/3"], ["epoch", "2/3"], ["epoch", "3/3"]]
+    summary = json.loads(lines[-1])
+    assert {"run_id", "config", "history", "best_epoch", "stopped_reason", "metrics", "checkpoint"} <= set(summary)
+    assert summary["stopped_reason"] == "completed" and len(summary["history"]) == 3
+    row = summary["history"][0]
+    assert {"epoch", "train_loss", "val_loss", "lr", "grad_norm", "seconds", "val_accuracy", "val_mcc"} <= set(row)
+    for split in ("val", "test"):
+        assert {"accuracy", "f1", "mcc", "roc_auc", "pr_auc"} <= set(summary["metrics"][split])
+    assert summary["metrics"]["test"]["roc_auc"] > 0.6  # composition carries real signal on eSOL
+    assert summary["config"]["model"]["name"] == "mlp" and summary["config"]["data"]["task"] == "binary"
+    assert Path(summary["checkpoint"]).is_file() and Path(summary["checkpoint"]).parent.parent == runs
+    assert summary["diagnosis"]["verdict"] in ("good_fit", "still_improving", "underfitting", "mild_overfitting")
+
+
+def test_predict_new_sequences(esol_run, tmp_path):
+    done, runs = esol_run
+    checkpoint = json.loads(done.stdout.strip().splitlines()[-1])["checkpoint"]
+    seqs = random_sequences(4, seed=3)
+    path = tmp_path / "new.csv"
+    path.write_bytes(csv_bytes(["id", "sequence"], [["=cmd", seqs[0]], ["b", seqs[1]], ["c", "MK9"], ["d", seqs[3]]]))
+    out = cli("predict", "--checkpoint", checkpoint, "--data", str(path), runs=runs)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [r["id"] for r in rows] == ["'=cmd", "b", "d"]  # formula cells escaped; the bad row skipped
+    assert all(r["prediction"] in ("0", "1") and abs(float(r["p_0"]) + float(r["p_1"]) - 1) < 1e-5 for r in rows)
+    assert "skipped row 3 (c): '9' at position 3" in out.stderr
+    as_json = json.loads(cli("predict", "--checkpoint", checkpoint, "--data", str(path), "--json",
+                             runs=runs).stdout.splitlines()[-1])
+    assert len(as_json["predictions"]) == 3 and as_json["problems"][0]["row"] == 3
+
+
+def test_saved_config_reproduces_the_run(esol_run):
+    done, runs = esol_run
+    first = json.loads(done.stdout.strip().splitlines()[-1])
+    config_file = Path(first["checkpoint"]).parent / "config.json"
+    again = cli("train", "--config", str(config_file), "--json", runs=runs)
+    second = json.loads(again.stdout.strip().splitlines()[-1])
+    assert [r["train_loss"] for r in second["history"]] == [r["train_loss"] for r in first["history"]]
+
+
+def test_preset_with_overrides(tmp_path):
+    done = cli("train", "--preset", "solubility-cnn", "--epochs", "1", "--max-batches", "3", "--json", runs=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    cfg = summary["config"]
+    assert (cfg["model"]["name"], cfg["model"]["channels"], cfg["model"]["dropout"]) == ("cnn", 128, 0.3)
+    assert (cfg["scheduler"]["name"], cfg["training"]["epochs"]) == ("plateau", 1)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--dataset", "esol", "--lr", "fast"), "optimizer.lr must be float"),
+    (("--dataset", "esol", "--model", "nope"), "choose one of: linear, mlp"),
+    (("--dataset", "ss3", "--loss", "bce"), "BCE is for binary"),
+    (("--dataset", "esol", "--model", "window_mlp", "--encoding", "window"), "one label per residue"),
+    (("--epochs", "2",), "no data given"),
+    (("--preset", "nope", "--dataset", "esol"), "no preset 'nope'"),
+])
+def test_bad_train_flags_exit_2_with_one_line(tmp_path, args, message):
+    done = cli("train", *args, runs=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("error: ") and message in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,93 @@
+"""Training options do what they say: clipping, accumulation, L1, precision fallback, summaries."""
+import math
+
+import numpy as np
+import torch
+
+from core.layers import count_parameters, summary_text
+from core.models import ModelDims, build_model
+from core.trainer import Trainer
+from tests.test_engine import config
+
+
+def run(tiny, task="multiclass", **values):
+    data, split = tiny[task]
+    trainer = Trainer(config(**values), data, split)
+    return trainer, trainer.run()
+
+
+def test_gradient_clipping_by_norm_and_value_train(tiny):
+    # SGD, because Adam's step hardly depends on the gradient's scale, so clipping barely shows there.
+    _, free = run(tiny, lr=0.5, epochs=2, encoding="aac", optimizer="sgd")
+    for mode in ("norm", "value"):
+        _, clipped = run(tiny, lr=0.5, epochs=2, encoding="aac", optimizer="sgd", grad_clip=1e-3, clip_mode=mode)
+        assert clipped.status == "completed"
+        # Tiny clipped steps barely move the weights, so the loss falls far less than unclipped.
+        drop = lambda r: r.history[0]["train_loss"] - r.history[-1]["train_loss"]  # noqa: E731
+        assert drop(clipped) < 0.2 * drop(free), mode
+        assert math.isfinite(clipped.history[-1]["grad_norm"])  # reported before clipping
+
+
+def test_gradient_accumulation_makes_fewer_updates(tiny):
+    data, split = tiny["multiclass"]
+    n_batches = math.ceil(len(split.index("train")) / 4)
+    for accumulation in (1, 3):
+        trainer, result = run(tiny, batch_size=4, accumulation=accumulation, scheduler="step", step_size=1,
+                              gamma=0.5, epochs=1, encoding="aac")
+        updates = math.ceil(n_batches / accumulation)
+        # StepLR with step_size=1 epoch halves the lr after `updates` scheduler steps = one epoch.
+        assert result.history[0]["lr"] == config().optimizer.lr * 0.5, accumulation
+        assert updates >= 1
+
+
+def test_l1_penalty_shrinks_weights(tiny, tmp_path):
+    from core.checkpoint import load_checkpoint
+
+    data, split = tiny["multiclass"]
+
+    def weight_l1(l1):
+        values = dict(l1=l1, epochs=5, lr=0.01, encoding="dpc", model="linear", restore_best=False)
+        result = Trainer(config(**values), data, split, run_dir=tmp_path / str(l1)).run()
+        model, _, _ = load_checkpoint(result.checkpoint)
+        return float(model.head.weight.abs().sum())
+
+    assert weight_l1(0.05) < 0.8 * weight_l1(0.0)
+
+
+def test_mixed_precision_falls_back_to_fp32_on_cpu(tiny):
+    trainer, result = run(tiny, precision="bf16", encoding="aac", device="cpu")
+    assert result.status == "completed"
+    started = trainer.events.since(0)[0][0]
+    assert any("needs CUDA" in note for note in started.notes)
+
+
+def test_every_model_reports_parameters_and_a_summary():
+    from core.run_config import ModelConfig
+
+    dims = ModelDims(in_features=21, out_features=3, level="residue", per_residue=False, seq_len=50)
+    for name in ("linear", "mlp", "cnn", "rnn", "transformer"):
+        model = build_model(ModelConfig(name=name), dims)
+        text = summary_text(model)
+        assert f"total trainable parameters: {count_parameters(model):,}" in text
+        assert "head" in text
+        assert count_parameters(model) == sum(p.numel() for p in model.parameters())
+
+
+def test_models_ignore_padding():
+    """The same proteins give the same outputs whatever the batch is padded to."""
+    from core.run_config import ModelConfig
+
+    torch.manual_seed(0)
+    for name, level in (("cnn", "tokens"), ("rnn", "residue"), ("transformer", "tokens"), ("mlp", "residue")):
+        dims = ModelDims(in_features=22 if level == "tokens" else 21, out_features=2, level=level,
+                         per_residue=False, seq_len=40)
+        model = build_model(ModelConfig(name=name, layers=2), dims).eval()
+        tokens = torch.randint(1, 21, (3, 30))
+        lengths = torch.tensor([30, 12, 7])
+        mask = torch.arange(30) < lengths[:, None]
+        tokens = tokens * mask
+        x = tokens if level == "tokens" else torch.nn.functional.one_hot(tokens, 22)[..., 1:].float()
+        short = model(x[:, :30], mask[:, :30])
+        padded_x = torch.nn.functional.pad(x, (0, 0, 0, 10) if level != "tokens" else (0, 10))
+        longer = model(padded_x, torch.nn.functional.pad(mask, (0, 10)))
+        np.testing.assert_allclose(short.detach().numpy(), longer.detach().numpy(), atol=1e-5, err_msg=name)
