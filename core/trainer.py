@@ -132,7 +132,7 @@ class Trainer:
         self.events.publish(RunStarted(self.run_id, p.config.to_dict(), str(p.device), *(len(p.rows[s]) for s in
                                        ("train", "val", "test")), count_parameters(p.model), batches,
                                        tuple(p.notes)))
-        began, best, best_epoch, best_state, waited = time.time(), None, 0, None, 0
+        began, best = time.time(), BestEpoch(mode)
         reason, message = "completed", f"trained all {t.epochs} epochs"
         try:
             for epoch in range(1, t.epochs + 1):
@@ -145,11 +145,7 @@ class Trainer:
                               loss_fn=p.loss_fn, amp_dtype=p.amp_dtype)
                 val_metrics = metrics_of(val, self.data.task, self.data.classes)
                 value = val.loss if t.monitor == "val_loss" else monitored(prefixed("val", val_metrics), t.monitor)
-                if best is None or (value > best if mode == "max" else value < best):
-                    best, best_epoch, waited = value, epoch, 0
-                    best_state = {k: v.detach().clone() for k, v in p.model.state_dict().items()}
-                else:
-                    waited += 1
+                best.update(value, epoch, p.model)
                 if scheduler is not None and not stepwise:
                     scheduler.step(value)
                 seconds = time.perf_counter() - start - (self._paused_seconds - paused_before)
@@ -157,17 +153,17 @@ class Trainer:
                 self.events.publish(EpochEnd(
                     epoch, train_loss, val.loss, {**prefixed("train", train_metrics), **prefixed("val", val_metrics)},
                     p.optimizer.param_groups[0]["lr"], norm, speed, seconds, elapsed,
-                    elapsed / epoch * (t.epochs - epoch), best_epoch))
-                if t.early_stopping and waited >= t.patience:
+                    elapsed / epoch * (t.epochs - epoch), best.epoch))
+                if t.early_stopping and best.waited >= t.patience:
                     reason = "early_stopped"
                     message = (f"{t.monitor} did not improve for {t.patience} epochs; stopped at epoch {epoch}, "
-                               f"best epoch {best_epoch}")
+                               f"best epoch {best.epoch}")
                     break
                 if self._stop.is_set():
                     raise _Halt("stopped", f"stopped by the user after epoch {epoch}")
         except _Halt as halt:
             reason, message = halt.reason, halt.message
-        return self._finish(p, reason, message, best_epoch, best_state, began)
+        return self._finish(p, reason, message, best, began)
 
     def _train_epoch(self, p: Prepared, epoch: int, n_batches: int, scheduler, scaler):
         """One pass over the training rows; returns (loss, metrics, mean gradient norm, samples/s)."""
@@ -239,11 +235,11 @@ class Trainer:
         if self._stop.is_set():
             raise _Halt("stopped", "stopped by the user during an epoch")
 
-    def _finish(self, p: Prepared, reason, message, best_epoch, best_state, began) -> RunResult:
+    def _finish(self, p: Prepared, reason, message, best: BestEpoch, began) -> RunResult:
         history = self.snapshot().rows()
         metrics, predictions, checkpoint = {}, {}, ""
-        if best_state is not None and p.config.training.restore_best:
-            p.model.load_state_dict(best_state)
+        if best.state is not None and p.config.training.restore_best:
+            p.model.load_state_dict(best.state)
         if history and reason != "diverged":
             for split in ("val", "test"):
                 predictions[split] = predict(p.model, p.dd, p.rows[split], p.config.encoding, self.data.task,
@@ -252,11 +248,11 @@ class Trainer:
                                   **metrics_of(predictions[split], self.data.task, self.data.classes)}
             if self.run_dir is not None:
                 checkpoint = str(self.run_dir / "checkpoint.pt")
-                epoch = best_epoch if p.config.training.restore_best else len(history)
+                epoch = best.epoch if p.config.training.restore_best else len(history)
                 save_checkpoint(Path(checkpoint), p.model, p.config, p.dims, self.data.classes, metrics, epoch)
-        self.events.publish(RunFinished(reason, message, best_epoch, metrics, checkpoint,
+        self.events.publish(RunFinished(reason, message, best.epoch, metrics, checkpoint,
                                         time.time() - began - self._paused_seconds))
-        return RunResult(self.run_id, p.config, reason, message, history, best_epoch, metrics, checkpoint,
+        return RunResult(self.run_id, p.config, reason, message, history, best.epoch, metrics, checkpoint,
                          predictions)
 
     def _save_config(self) -> None:
@@ -266,6 +262,31 @@ class Trainer:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+class BestEpoch:
+    """The best epoch so far by the monitored value, with a copy of its weights.
+
+    NaN (an undefined metric, e.g. MCC while the model predicts one class) never counts as best
+    once a real value has been seen, and any real value beats NaN.
+    """
+
+    def __init__(self, mode: str):
+        self.mode, self.value, self.epoch, self.state, self.waited = mode, float("nan"), 0, None, 0
+
+    def update(self, value: float, epoch: int, model: torch.nn.Module) -> None:
+        if self.improves(value):
+            self.value, self.epoch, self.waited = value, epoch, 0
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            self.waited += 1
+
+    def improves(self, value: float) -> bool:
+        if math.isnan(value):
+            return self.state is None
+        if math.isnan(self.value):
+            return True
+        return value > self.value if self.mode == "max" else value < self.value
+
 
 def regularisation(weights, l1: float, l2: float):
     """The L1 penalty (and L2, for optimizers without built-in weight decay) on weight tensors."""

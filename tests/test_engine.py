@@ -205,3 +205,13 @@ def test_out_of_memory_is_explained(tiny, monkeypatch):
     monkeypatch.setattr(models.MLP, "forward", oom)
     result = train(tiny, "binary", encoding="aac", batch_size=16)
     assert result.status == "failed" and "ran out of memory" in result.message and "batch size" in result.message
+
+
+def test_best_epoch_skips_undefined_metrics():
+    from core.trainer import BestEpoch
+
+    model = torch.nn.Linear(1, 1)
+    best = BestEpoch("max")
+    for epoch, value in enumerate([float("nan"), 0.1, float("nan"), 0.3, 0.2], start=1):
+        best.update(value, epoch, model)
+    assert (best.epoch, best.value, best.waited) == (4, 0.3, 1)
