@@ -33,7 +33,7 @@ class DeviceData:
 @dataclass
 class Batch:
     x: torch.Tensor  # encoded input: (B, F), (B, L, C) or (B, L) tokens
-    mask: torch.Tensor  # (B, L) bool: real residues
+    mask: torch.Tensor | None  # (B, L) bool: real residues (None for per-protein features)
     target: torch.Tensor | None  # (B,) per protein, or (B, L) per residue
     scored: torch.Tensor | None  # (B, L) bool: residues in the loss (per-residue tasks)
     index: torch.Tensor  # (B,) rows of the dataset
@@ -49,10 +49,19 @@ def to_device(data, device: torch.device, encoding_cfg) -> DeviceData:
                     residue_y=on(data.residue_y), residue_mask=on(data.residue_mask))
     enc = ENCODINGS[encoding_cfg.name]
     if enc.level == "sequence" and len(data) * enc.width(encoding_cfg) * 4 <= PRECOMPUTE_LIMIT:
-        parts = [enc.fn(dd.tokens[s:s + 4096], dd.lengths[s:s + 4096], encoding_cfg)
-                 for s in range(0, len(data), 4096)]
-        dd.features = torch.cat(parts) if parts else None
+        dd.features = _per_protein_features(dd, enc, encoding_cfg)
     return dd
+
+
+def _per_protein_features(dd: DeviceData, enc, encoding_cfg, chunk: int = 4096) -> torch.Tensor:
+    """(N, F) features of every protein, in chunks of similar length cut to their longest protein."""
+    order = torch.argsort(dd.lengths)
+    features = torch.empty(dd.lengths.numel(), enc.width(encoding_cfg), device=dd.tokens.device)
+    for start in range(0, order.numel(), chunk):
+        rows = order[start:start + chunk]
+        width = int(dd.lengths[rows].max())
+        features[rows] = enc.fn(dd.tokens[rows, :width], dd.lengths[rows], encoding_cfg)
+    return features
 
 
 def batch_indices(lengths: np.ndarray, rows: np.ndarray, batch_size: int, rng: np.random.Generator | None,
@@ -76,14 +85,13 @@ def batch_indices(lengths: np.ndarray, rows: np.ndarray, batch_size: int, rng: n
 
 def make_batch(dd: DeviceData, rows: np.ndarray, encoding_cfg) -> Batch:
     index = torch.as_tensor(rows, device=dd.tokens.device)
+    if dd.features is not None:  # per-protein features: no tokens or mask needed
+        return Batch(dd.features[index], None, None if dd.y is None else dd.y[index], None, index)
     lengths = dd.lengths[index]
     width = int(lengths.max())
     tokens = dd.tokens[index, :width]  # (B, width): padded only to this batch's longest protein
     mask = torch.arange(width, device=tokens.device) < lengths.unsqueeze(1)
-    if dd.features is not None:
-        x = dd.features[index]
-    else:
-        x = ENCODINGS[encoding_cfg.name].fn(tokens, lengths, encoding_cfg)
+    x = ENCODINGS[encoding_cfg.name].fn(tokens, lengths, encoding_cfg)
     if dd.residue_y is not None:
         return Batch(x, mask, dd.residue_y[index, :width].long(), dd.residue_mask[index, :width], index)
     return Batch(x, mask, None if dd.y is None else dd.y[index], None, index)

@@ -68,6 +68,10 @@ def tokens_fn(tokens, lengths, cfg) -> torch.Tensor:
 
 def kmer_counts(tokens: torch.Tensor, lengths: torch.Tensor, k: int) -> torch.Tensor:
     """(B, 20**k) frequencies of k-mers of standard residues (k-mers with X or padding skipped)."""
+    if k == 1:  # composition: one scatter over the tokens, no windows
+        counts = torch.zeros(tokens.shape[0], VOCAB_SIZE, device=tokens.device)
+        counts.scatter_add_(1, tokens.long(), torch.ones_like(tokens, dtype=torch.float32))
+        return counts[:, 1:N_AA + 1] / lengths.to(tokens.device).clamp(min=1).unsqueeze(1).float()
     t = tokens.long() - 1  # (B, L): -1 padding, 0..19 amino acids, 20 unknown
     b, L = t.shape
     n_bins = N_AA ** k

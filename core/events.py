@@ -45,7 +45,7 @@ class EpochEnd:
     val_loss: float
     metrics: dict  # train_<name> and val_<name> for the task's metrics
     lr: float
-    grad_norm: float  # mean global gradient norm (before clipping) over the epoch's updates
+    grad_norm: float  # mean global gradient norm (before clipping), sampled over the epoch's updates
     samples_per_s: float
     seconds: float  # this epoch, training and validation
     elapsed: float  # since the run started

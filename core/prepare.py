@@ -42,6 +42,12 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def params(self) -> list[torch.nn.Parameter]:
+        if not hasattr(self, "_params"):
+            self._params = [w for w in self.model.parameters() if w.requires_grad]
+        return self._params
+
+    @property
     def l2_in_loss(self) -> float:
         """Weight decay added to the loss for optimizers without their own (Rprop)."""
         native = OPTIMIZERS[self.config.optimizer.name].native_weight_decay

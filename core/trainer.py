@@ -36,6 +36,11 @@ from core.run_config import RunConfig
 from core.splits import Split, make_split
 
 
+# The gradient norm costs a pass over every gradient; it is measured every this many updates (and
+# on each epoch's last). NaN gradients still surface at once: the next loss is NaN.
+GRAD_NORM_EVERY = 10
+
+
 class _Halt(Exception):
     """Ends the epoch loop early: the user stopped, or training diverged."""
 
@@ -184,7 +189,10 @@ class Trainer:
             total = loss + penalty if penalty is not None else loss
             (scaler.scale(total / t.accumulation) if scaler else total / t.accumulation).backward()
             if i % t.accumulation == 0 or i == len(order):
-                norms.append(self._update(p, scaler))
+                update = i // t.accumulation
+                norm = self._update(p, scaler, measure=update % GRAD_NORM_EVERY == 0 or i == len(order))
+                if norm is not None:
+                    norms.append(norm)
                 if scheduler is not None:
                     scheduler.step()
             n = target.numel()
@@ -207,25 +215,27 @@ class Trainer:
         norm = float(torch.stack(norms).float().mean()) if norms else float("nan")
         return mean_loss, metrics, norm, speed
 
-    def _update(self, p: Prepared, scaler) -> torch.Tensor:
-        """Clip, step and clear gradients; returns the global gradient norm before clipping."""
+    def _update(self, p: Prepared, scaler, measure: bool) -> torch.Tensor | None:
+        """Clip, step and clear gradients; returns the global gradient norm before clipping when
+        `measure` is set or clipping computes it anyway."""
         t = p.config.training
         if scaler is not None:
             scaler.unscale_(p.optimizer)
-        params = [w for w in p.model.parameters() if w.grad is not None]
+        norm = None
         if t.grad_clip > 0 and t.clip_mode == "norm":
-            norm = torch.nn.utils.clip_grad_norm_(params, t.grad_clip)
+            norm = torch.nn.utils.clip_grad_norm_(p.params, t.grad_clip)
         else:
-            norm = torch.nn.utils.get_total_norm([w.grad for w in params])
+            if measure:
+                norm = torch.nn.utils.get_total_norm([w.grad for w in p.params if w.grad is not None])
             if t.grad_clip > 0:
-                torch.nn.utils.clip_grad_value_(params, t.grad_clip)
+                torch.nn.utils.clip_grad_value_(p.params, t.grad_clip)
         if scaler is not None:
             scaler.step(p.optimizer)
             scaler.update()
         else:
             p.optimizer.step()
         p.optimizer.zero_grad(set_to_none=True)
-        return norm.detach()
+        return None if norm is None else norm.detach()
 
     def _controls(self) -> None:
         if not self._running.is_set():
