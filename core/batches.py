@@ -53,7 +53,7 @@ def to_device(data, device: torch.device, encoding_cfg) -> DeviceData:
     return dd
 
 
-def _per_protein_features(dd: DeviceData, enc, encoding_cfg, chunk: int = 4096) -> torch.Tensor:
+def _per_protein_features(dd: DeviceData, enc, encoding_cfg, chunk: int = 512) -> torch.Tensor:
     """(N, F) features of every protein, in chunks of similar length cut to their longest protein."""
     order = torch.argsort(dd.lengths)
     features = torch.empty(dd.lengths.numel(), enc.width(encoding_cfg), device=dd.tokens.device)

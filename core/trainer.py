@@ -177,7 +177,7 @@ class Trainer:
         order = batch_indices(self.data.lengths, p.rows["train"], t.batch_size, p.rng, t.length_bucketing)
         order = order[:n_batches]
         weights = [w for w in model.parameters() if w.ndim > 1]
-        loss_sum, seen, norms, outputs, targets = torch.zeros((), device=p.device), 0, [], [], []
+        losses, counts, norms, outputs, targets = [], [], [], [], []
         start = last_report = time.perf_counter()
         for i, rows in enumerate(order, start=1):
             self._controls()
@@ -187,7 +187,9 @@ class Trainer:
                 loss = p.loss_fn(chosen, target)
             penalty = regularisation(weights, t.l1, p.l2_in_loss)
             total = loss + penalty if penalty is not None else loss
-            (scaler.scale(total / t.accumulation) if scaler else total / t.accumulation).backward()
+            if t.accumulation > 1:
+                total = total / t.accumulation
+            (scaler.scale(total) if scaler else total).backward()
             if i % t.accumulation == 0 or i == len(order):
                 update = i // t.accumulation
                 norm = self._update(p, scaler, measure=update % GRAD_NORM_EVERY == 0 or i == len(order))
@@ -195,25 +197,24 @@ class Trainer:
                     norms.append(norm)
                 if scheduler is not None:
                     scheduler.step()
-            n = target.numel()
-            loss_sum += loss.detach().float() * n
-            seen += n
+            losses.append(loss.detach())
+            counts.append(target.numel())
             outputs.append(chosen.detach())
             targets.append(target)
             now = time.perf_counter()
             if now - last_report >= self.events.progress_interval or i == len(order):
                 last_report = now
-                current = float(loss_sum) / max(seen, 1)
+                current = mean_loss(losses, counts)
                 check_finite(current, norms, scaler, epoch, i, p)
                 self.events.publish(BatchProgress(epoch, i, len(order), current, len(rows) * i / (now - start)))
-        mean_loss = float(loss_sum) / max(seen, 1)
-        check_finite(mean_loss, norms, scaler, epoch, len(order), p)
+        epoch_loss = mean_loss(losses, counts)
+        check_finite(epoch_loss, norms, scaler, epoch, len(order), p)
         proteins = sum(len(r) for r in order)
         speed = proteins / max(time.perf_counter() - start, 1e-9)
         probs = to_outputs(torch.cat(outputs), self.data.task).cpu().numpy()
         metrics = compute_metrics(self.data.task, torch.cat(targets).cpu().numpy(), probs, self.data.classes)
         norm = float(torch.stack(norms).float().mean()) if norms else float("nan")
-        return mean_loss, metrics, norm, speed
+        return epoch_loss, metrics, norm, speed
 
     def _update(self, p: Prepared, scaler, measure: bool) -> torch.Tensor | None:
         """Clip, step and clear gradients; returns the global gradient norm before clipping when
@@ -296,6 +297,14 @@ class BestEpoch:
         if math.isnan(self.value):
             return True
         return value > self.value if self.mode == "max" else value < self.value
+
+
+def mean_loss(losses: list[torch.Tensor], counts: list[int]) -> float:
+    """The average loss over all predictions so far (batch means weighted by their size)."""
+    if not losses:
+        return float("nan")
+    weights = torch.tensor(counts, dtype=torch.float32, device=losses[0].device)
+    return float((torch.stack(losses).float() * weights).sum() / weights.sum())
 
 
 def regularisation(weights, l1: float, l2: float):
