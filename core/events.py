@@ -2,16 +2,19 @@
 
 The training thread only ever calls `EventChannel.publish`. Readers on other threads (the
 dashboard's fragment, the CLI, the run store) call `snapshot()` for a consistent copy of the run's
-state, or `since(cursor)` for the events they have not seen yet. Batch progress is throttled and
-only the latest one is kept, so a long run's memory stays bounded.
+state, or `since(cursor)` for the events they have not seen yet. Batch progress is throttled: the
+latest one is kept whole, and its loss joins a per-batch loss series that is thinned (pairs
+averaged) past MAX_BATCH_POINTS, so a long run's memory stays bounded.
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
 
 FINISHED_REASONS = ("completed", "early_stopped", "stopped", "diverged")
+MAX_BATCH_POINTS = 4000
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,24 @@ class BatchProgress:
     epoch: int
     batch: int
     batches: int
-    loss: float
+    loss: float  # mean training loss of the epoch so far
     samples_per_s: float
+    recent_loss: float = float("nan")  # mean loss of the batches since the previous report
+    time: float = field(default_factory=time.time)
+
+    @property
+    def position(self) -> float:
+        """Where training is, in epochs: 2.5 is halfway through epoch 3."""
+        return self.epoch - 1 + self.batch / max(self.batches, 1)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A validation pass in the middle of an epoch (training.validate_every)."""
+
+    position: float  # in epochs, as BatchProgress.position
+    val_loss: float
+    metrics: dict  # val_<name> for the task's metrics
     time: float = field(default_factory=time.time)
 
 
@@ -97,6 +116,8 @@ class Snapshot:
     finished: RunFinished | None
     failed: RunFailed | None
     events: int
+    batch_losses: tuple[tuple[float, float], ...] = ()  # (position in epochs, recent training loss)
+    validations: tuple[Validation, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -123,7 +144,10 @@ class EventChannel:
                 if event.time - self._last_progress < self.progress_interval and event.batch < event.batches:
                     return
                 self._last_progress = event.time
-                self._state = replace(self._state, progress=event)
+                points = self._state.batch_losses
+                if math.isfinite(event.recent_loss):
+                    points = thin(points + ((event.position, event.recent_loss),))
+                self._state = replace(self._state, progress=event, batch_losses=points)
             else:
                 self._events.append(event)
                 self._state = _apply(self._state, event)
@@ -156,6 +180,8 @@ def _apply(state: Snapshot, event) -> Snapshot:
         return replace(state, started=event, status="running")
     if isinstance(event, EpochEnd):
         return replace(state, history=state.history + (event,))
+    if isinstance(event, Validation):
+        return replace(state, validations=state.validations + (event,))
     if isinstance(event, StatusChanged):
         return replace(state, status=event.status)
     if isinstance(event, RunFinished):
@@ -163,3 +189,12 @@ def _apply(state: Snapshot, event) -> Snapshot:
     if isinstance(event, RunFailed):
         return replace(state, failed=event, status="failed")
     return state
+
+
+def thin(points: tuple, limit: int = MAX_BATCH_POINTS) -> tuple:
+    """Halve a too-long series by averaging neighbouring pairs, keeping its shape and its last point."""
+    if len(points) <= limit:
+        return points
+    pairs = len(points) // 2 * 2
+    merged = tuple(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(points[:pairs:2], points[1:pairs:2]))
+    return merged + points[pairs:]

@@ -174,6 +174,8 @@ class TrainingConfig(Section):
                         between=(0.0, 1.0))
     length_bucketing: bool = setting(True, "Batch proteins of similar length together, so less padding is "
                                      "computed (results do not change).")
+    validate_every: int = setting(0, "Also validate every this many batches, for a validation curve within long "
+                                  "epochs (0: at each epoch's end only).", between=(0, 10_000_000))
     max_batches: int = setting(0, "Stop each epoch after this many batches (0: all); for quick checks.",
                                between=(0, 10_000_000))
 

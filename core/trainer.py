@@ -26,7 +26,8 @@ from core.checkpoint import save_checkpoint
 from core.dataset import ProteinData
 from core.errors import ProtScopeError
 from core.evaluate import Predictions, autocast, metrics_of, predict
-from core.events import BatchProgress, EpochEnd, EventChannel, RunFailed, RunFinished, RunStarted, StatusChanged
+from core.events import (BatchProgress, EpochEnd, EventChannel, RunFailed, RunFinished, RunStarted, StatusChanged,
+                         Validation)
 from core.layers import count_parameters
 from core.losses import to_outputs
 from core.metrics import compute_metrics, higher_is_better
@@ -179,6 +180,7 @@ class Trainer:
         weights = [w for w in model.parameters() if w.ndim > 1]
         losses, counts, norms, outputs, targets = [], [], [], [], []
         start = last_report = time.perf_counter()
+        reported = 0  # batches already in a progress report
         for i, rows in enumerate(order, start=1):
             self._controls()
             batch = make_batch(p.dd, rows, p.config.encoding)
@@ -206,7 +208,12 @@ class Trainer:
                 last_report = now
                 current = mean_loss(losses, counts)
                 check_finite(current, norms, scaler, epoch, i, p)
-                self.events.publish(BatchProgress(epoch, i, len(order), current, len(rows) * i / (now - start)))
+                recent = mean_loss(losses[reported:], counts[reported:])
+                reported = i
+                self.events.publish(BatchProgress(epoch, i, len(order), current, len(rows) * i / (now - start),
+                                                  recent))
+            if t.validate_every and i % t.validate_every == 0 and i < len(order):
+                self._validate_midway(p, epoch - 1 + i / len(order))
         epoch_loss = mean_loss(losses, counts)
         check_finite(epoch_loss, norms, scaler, epoch, len(order), p)
         proteins = sum(len(r) for r in order)
@@ -215,6 +222,12 @@ class Trainer:
         metrics = compute_metrics(self.data.task, torch.cat(targets).cpu().numpy(), probs, self.data.classes)
         norm = float(torch.stack(norms).float().mean()) if norms else float("nan")
         return epoch_loss, metrics, norm, speed
+
+    def _validate_midway(self, p: Prepared, position: float) -> None:
+        val = predict(p.model, p.dd, p.rows["val"], p.config.encoding, self.data.task, split="val",
+                      loss_fn=p.loss_fn, amp_dtype=p.amp_dtype)  # predict restores train mode
+        self.events.publish(Validation(position, val.loss,
+                                       prefixed("val", metrics_of(val, self.data.task, self.data.classes))))
 
     def _update(self, p: Prepared, scaler, measure: bool) -> torch.Tensor | None:
         """Clip, step and clear gradients; returns the global gradient norm before clipping when

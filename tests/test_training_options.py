@@ -91,3 +91,34 @@ def test_models_ignore_padding():
         padded_x = torch.nn.functional.pad(x, (0, 0, 0, 10) if level != "tokens" else (0, 10))
         longer = model(padded_x, torch.nn.functional.pad(mask, (0, 10)))
         np.testing.assert_allclose(short.detach().numpy(), longer.detach().numpy(), atol=1e-5, err_msg=name)
+
+
+def test_validate_every_publishes_midway_validations(tiny):
+    data, split = tiny["binary"]
+    trainer = Trainer(config(epochs=2, batch_size=4, validate_every=3), data, split)
+    trainer.run()
+    snap = trainer.snapshot()
+    batches = snap.started.batches_per_epoch
+    expected = 2 * len([i for i in range(1, batches + 1) if i % 3 == 0 and i < batches])
+    assert len(snap.validations) == expected > 0
+    positions = [v.position for v in snap.validations]
+    assert positions == sorted(positions) and all(0 < x < 2 for x in positions)
+    assert all(np.isfinite(v.val_loss) and "val_accuracy" in v.metrics for v in snap.validations)
+
+
+def test_batch_loss_series_grows_per_report_and_is_bounded(tiny):
+    from core.events import BatchProgress, EventChannel, thin
+
+    data, split = tiny["binary"]
+    trainer = Trainer(config(epochs=2, batch_size=4), data, split)
+    trainer.events.progress_interval = 0.0  # report every batch
+    trainer.run()
+    snap = trainer.snapshot()
+    assert len(snap.batch_losses) == 2 * snap.started.batches_per_epoch
+    assert all(np.isfinite(loss) for _, loss in snap.batch_losses)
+    channel = EventChannel("x", progress_interval=0.0)
+    for i in range(1, 9001):
+        channel.publish(BatchProgress(1, i, 9000, 1.0, 1.0, recent_loss=float(i)))
+    points = channel.snapshot().batch_losses
+    assert len(points) <= 4000 and points[-1] == (1.0, 9000.0)
+    assert thin(((0, 1.0), (1, 3.0), (2, 5.0)), limit=2) == ((0.5, 2.0), (2, 5.0))
