@@ -17,6 +17,7 @@ from core.datasets import config_for, load_data
 from core.errors import ProtScopeError
 from core.events import EpochEnd
 from core.run_config import SECTIONS, RunConfig
+from core.serialise import clean_json, escape_formulas, write_run_files
 
 
 def runs_dir() -> Path:
@@ -75,7 +76,7 @@ def cmd_train(args) -> int:
         print("stopping after the current batch…", file=sys.stderr)
         trainer.stop()
     result = trainer.wait()
-    _write_outputs(trainer, result)
+    write_run_files(trainer.run_dir, result)
     if result.status == "failed":
         print(f"error: {result.message}", file=sys.stderr)
     from core.diagnosis import diagnose
@@ -98,12 +99,12 @@ def cmd_train(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from core.predict import predict_sequences
+    from core.predict import predict_sequences, read_sequences
 
     path = Path(args.path)
     if not path.is_file():
         raise ProtScopeError("file not found", where=str(path), fix="check the path")
-    ids, seqs = _read_sequences(path)
+    ids, seqs = read_sequences(path.read_bytes(), path.name)
     rows, problems, notes = predict_sequences(args.checkpoint, ids, seqs, device=args.device)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
@@ -124,27 +125,6 @@ def cmd_predict(args) -> int:
     return 0 if rows or not problems else 2
 
 
-def _read_sequences(path: Path) -> tuple[list[str], list[str]]:
-    """Ids and raw sequences of a CSV or FASTA for prediction; row problems are judged later."""
-    from core.columns import detect_columns
-    from core.readers import read_bytes
-
-    table = read_bytes(path.read_bytes(), path.name)
-    columns = detect_columns(table)
-    seqs = table.values[columns.sequence]
-    ids = table.values[columns.id] if columns.id else [f"row{i + 1}" for i in range(len(seqs))]
-    return list(ids), list(seqs)
-
-
-def _write_outputs(trainer, result) -> None:
-    if trainer.run_dir is None or not trainer.run_dir.exists():
-        return
-    (trainer.run_dir / "history.json").write_text(json.dumps(clean_json(result.history)))
-    (trainer.run_dir / "result.json").write_text(json.dumps(clean_json(
-        {"status": result.status, "message": result.message, "best_epoch": result.best_epoch,
-         "metrics": result.metrics})))
-
-
 def progress_line(e: EpochEnd, epochs: int, task: str) -> str:
     from core.metrics import MAIN_METRICS
 
@@ -155,24 +135,6 @@ def progress_line(e: EpochEnd, epochs: int, task: str) -> str:
 
 def _short(name: str) -> bool:
     return not any(part in name for part in ("precision_", "recall_", "log_loss"))
-
-
-def clean_json(value):
-    """NaN and infinity are not JSON: they become null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): clean_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean_json(v) for v in value]
-    if hasattr(value, "item"):
-        return clean_json(value.item())
-    return value
-
-
-def escape_formulas(row: dict) -> dict:
-    """Cells a spreadsheet would run as formulas get a leading quote (CSV injection)."""
-    return {k: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for k, v in row.items()}
 
 
 def field_flags(args) -> dict:

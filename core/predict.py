@@ -94,3 +94,26 @@ def predict_sequences(checkpoint: str, ids: list[str], sequences: list[str], dev
         rows[row] = record  # back in input order (prediction ran sorted by length)
     return rows, problems, notes
 
+
+
+def read_sequences(content: bytes, filename: str) -> tuple[list[str], list[str]]:
+    """Ids and raw sequences of a CSV or FASTA for prediction; row problems are judged later."""
+    from core.columns import detect_columns
+    from core.readers import read_bytes
+
+    table = read_bytes(content, filename)
+    columns = detect_columns(table)
+    seqs = table.values[columns.sequence]
+    ids = table.values[columns.id] if columns.id else [f"row{i + 1}" for i in range(len(seqs))]
+    return list(ids), list(seqs)
+
+
+def parse_pasted(text: str) -> tuple[list[str], list[str]]:
+    """Pasted FASTA (records starting with '>'), or one sequence per line (ids seq1, seq2...)."""
+    text = text.strip()
+    if not text:
+        return [], []
+    if text.startswith(">"):
+        return read_sequences(text.encode(), "pasted.fasta")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return [f"seq{i}" for i in range(1, len(lines) + 1)], lines

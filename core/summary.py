@@ -75,3 +75,22 @@ def format_summary(s: dict) -> str:
         out.append("  warnings")
         out += [f"    - {w}" for w in s["warnings"]]
     return "\n".join(out)
+
+
+def composition_by_class(data: ProteinData) -> dict[str, np.ndarray]:
+    """Mean amino-acid composition (fractions of the 20 standard residues) of each class; per-residue
+    tasks count the residues in each state, regression splits at the median value."""
+    mask = data.mask
+    if data.task == "residue":
+        group, mask = data.residue_y, mask & data.residue_mask
+        names = data.classes
+    elif data.task == "regression":
+        high = (data.y >= np.median(data.y)).astype(np.int64)
+        group, names = np.broadcast_to(high[:, None], data.tokens.shape), ("below median", "at or above median")
+    else:
+        group, names = np.broadcast_to(data.y[:, None], data.tokens.shape), data.classes
+    vocab = len(TOKEN_LETTERS)
+    counts = np.bincount(group[mask].astype(np.int64) * vocab + data.tokens[mask],
+                         minlength=len(names) * vocab).reshape(len(names), vocab)[:, 1:21].astype(float)
+    counts /= np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    return {str(name): counts[i] for i, name in enumerate(names)}

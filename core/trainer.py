@@ -82,6 +82,7 @@ class Trainer:
         self._running.set()
         self._thread: threading.Thread | None = None
         self._paused_seconds = 0.0
+        self._ended = threading.Event()  # set once `result` is in place, whichever thread ran it
 
     # --- controls (any thread) ----------------------------------------------------------------
     def start(self) -> Trainer:
@@ -106,10 +107,13 @@ class Trainer:
     def snapshot(self):
         return self.events.snapshot()
 
+    @property
+    def ended(self) -> bool:
+        """The run is over and `result` is set (the last event may be published a moment earlier)."""
+        return self._ended.is_set()
+
     def wait(self, timeout: float | None = None) -> RunResult | None:
-        self.events.wait(timeout)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._ended.wait(timeout)
         return self.result
 
     # --- the run ------------------------------------------------------------------------------
@@ -122,6 +126,8 @@ class Trainer:
             message = failure_message(exc, self.config)
             self.events.publish(RunFailed(message, f"{type(exc).__name__}: {exc}", traceback.format_exc(), epoch[0]))
             self.result = RunResult(self.run_id, self.config, "failed", message, self.snapshot().rows(), 0, {}, "")
+        finally:
+            self._ended.set()
         return self.result
 
     def _run(self, epoch_box: list) -> RunResult:

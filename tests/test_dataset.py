@@ -152,3 +152,19 @@ def test_unlabelled_data_can_be_loaded_for_prediction():
     data = csv_bytes(["sequence"], [[s] for s in SEQS[:3]])
     ds = load_bytes(data, "new.csv", DataConfig(), require_labels=False)
     assert len(ds) == 3 and not ds.has_labels
+
+
+def test_composition_by_class_counts_each_class_separately():
+    from core.config import DataConfig
+    from core.datasets import load_bytes
+    from core.summary import composition_by_class
+
+    rows = ["sequence,label"] + [f"{'K' * 9 + 'A'},pos" for _ in range(12)] + [f"{'E' * 5},neg" for _ in range(12)]
+    data = load_bytes("\n".join(rows).encode(), "x.csv", DataConfig())
+    comp = composition_by_class(data)
+    k, a, e = (ALPHABET_INDEX[c] for c in "KAE")
+    assert comp["pos"][k] == pytest.approx(0.9) and comp["pos"][a] == pytest.approx(0.1)
+    assert comp["neg"][e] == pytest.approx(1.0) and comp["neg"].sum() == pytest.approx(1.0)
+
+
+ALPHABET_INDEX = {c: i for i, c in enumerate("ACDEFGHIKLMNPQRSTVWY")}

@@ -1,0 +1,124 @@
+"""Training runs as server jobs: submitted, queued for a free slot, run in background threads, kept.
+
+    jobs = JobManager(runs_dir)
+    job = jobs.submit(config, data, split, label="eSOL CNN")
+    jobs.list()                        # every job, newest first, finished ones included
+    jobs.get(job.run_id).snapshot()    # from any thread, at any time
+
+A job belongs to the server, not to a browser page, so closing a tab or rerunning a script does
+not stop it. At most `max_concurrent` runs train at once; the rest wait visibly as "queued",
+because two torch runs on the same few cores each go at less than half speed.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.dataset import ProteinData
+from core.run_config import RunConfig
+from core.serialise import write_run_files
+from core.splits import Split
+from core.trainer import Trainer, new_run_id
+
+KEEP_FINISHED = 50  # finished jobs kept in memory (with their predictions); their files stay on disk
+
+
+def default_concurrency() -> int:
+    """Runs that may train at once: one per 4 cores, at least 1 (PROTSCOPE_MAX_RUNS overrides)."""
+    if os.environ.get("PROTSCOPE_MAX_RUNS", "").isdigit():
+        return max(1, int(os.environ["PROTSCOPE_MAX_RUNS"]))
+    return max(1, (os.cpu_count() or 1) // 4)
+
+
+@dataclass
+class Job:
+    trainer: Trainer
+    label: str
+    dataset: str  # the dataset's name, for lists
+    owner: str = ""  # the browser session that started it
+    submitted: float = field(default_factory=time.time)
+
+    @property
+    def run_id(self) -> str:
+        return self.trainer.run_id
+
+    @property
+    def data(self) -> ProteinData:
+        return self.trainer.data
+
+    @property
+    def split(self) -> Split:
+        return self.trainer.split
+
+    @property
+    def config(self) -> RunConfig:
+        return self.trainer.config
+
+    @property
+    def result(self):
+        return self.trainer.result
+
+    def snapshot(self):
+        return self.trainer.snapshot()
+
+    @property
+    def done(self) -> bool:
+        return self.trainer.ended
+
+
+class JobManager:
+    def __init__(self, runs_dir: str | Path, max_concurrent: int | None = None):
+        self.runs_dir = Path(runs_dir)
+        self.max_concurrent = max_concurrent or default_concurrency()
+        self._slots = threading.BoundedSemaphore(self.max_concurrent)
+        self._lock = threading.Lock()
+        self._jobs: dict[str, Job] = {}
+
+    def submit(self, config: RunConfig, data: ProteinData, split: Split | None = None, label: str = "",
+               owner: str = "") -> Job:
+        """Queue a run and return at once. Invalid configs raise ProtScopeError here, not in the thread."""
+        run_id = new_run_id()
+        trainer = Trainer(config, data, split, run_dir=self.runs_dir / run_id, run_id=run_id)
+        job = Job(trainer, label or describe(trainer.config), data.name, owner)
+        with self._lock:
+            self._jobs[run_id] = job
+            self._forget_old()
+        threading.Thread(target=self._work, args=(job,), name=f"job-{run_id}", daemon=True).start()
+        return job
+
+    def _work(self, job: Job) -> None:
+        with self._slots:
+            result = job.trainer.run()
+        write_run_files(job.trainer.run_dir, result)
+
+    def list(self) -> list[Job]:
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.submitted, reverse=True)
+
+    def get(self, run_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(run_id)
+
+    def active(self) -> list[Job]:
+        return [j for j in self.list() if not j.done]
+
+    def finished(self) -> list[Job]:
+        return [j for j in self.list() if j.done]
+
+    def stop_all(self) -> None:
+        for job in self.active():
+            job.trainer.stop()
+
+    def _forget_old(self) -> None:
+        done = sorted((j for j in self._jobs.values() if j.done), key=lambda j: j.submitted)
+        for job in done[:max(0, len(done) - KEEP_FINISHED)]:
+            del self._jobs[job.run_id]
+
+
+def describe(config: RunConfig) -> str:
+    """A short label such as 'cnn · tokens · adam 1e-03 · 20 epochs'."""
+    return (f"{config.model.name} · {config.encoding.name} · {config.optimizer.name} {config.optimizer.lr:.0e} · "
+            f"{config.training.epochs} epochs")

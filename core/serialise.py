@@ -1,0 +1,48 @@
+"""Writing results out safely: JSON without NaN, CSV cells that spreadsheets will not execute,
+and a run's files under runs/<id>/."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+
+def clean_json(value):
+    """NaN and infinity are not JSON: they become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    if hasattr(value, "item"):
+        return clean_json(value.item())
+    return value
+
+
+def escape_formulas(row: dict) -> dict:
+    """Cells a spreadsheet would run as formulas get a leading quote (CSV injection)."""
+    return {k: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for k, v in row.items()}
+
+
+def csv_text(rows: list[dict]) -> str:
+    """Rows as CSV text, with formula-like cells neutralised."""
+    if not rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(escape_formulas(r) for r in rows)
+    return out.getvalue()
+
+
+def write_run_files(run_dir: Path | None, result) -> None:
+    """history.json and result.json beside the run's config.json and checkpoint.pt."""
+    if run_dir is None or not run_dir.exists():
+        return
+    (run_dir / "history.json").write_text(json.dumps(clean_json(result.history)))
+    (run_dir / "result.json").write_text(json.dumps(clean_json(
+        {"status": result.status, "message": result.message, "best_epoch": result.best_epoch,
+         "metrics": result.metrics})))

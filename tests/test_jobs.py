@@ -1,0 +1,44 @@
+"""Runs as server jobs: queued for a free slot, run in the background, kept with their files."""
+import json
+
+from core.jobs import JobManager
+from tests.test_engine import config
+
+
+def test_jobs_queue_for_a_slot_and_all_finish_with_files(tiny, tmp_path):
+    data, split = tiny["binary"]
+    jobs = JobManager(tmp_path, max_concurrent=1)
+    first = jobs.submit(config(epochs=2, batch_size=4), data, split, label="first")
+    first.trainer.pause()  # hold the only slot
+    second = jobs.submit(config(epochs=1), data, split)
+    assert second.snapshot().status == "queued"
+    assert [j.run_id for j in jobs.list()] == [second.run_id, first.run_id]
+    assert set(j.run_id for j in jobs.active()) == {first.run_id, second.run_id}
+    first.trainer.resume()
+    for job in (first, second):
+        assert job.trainer.events.wait(timeout=60)
+    assert first.trainer.wait(30).status == "completed" and second.trainer.wait(30).status == "completed"
+    assert [j.run_id for j in jobs.active()] == []
+    assert len(jobs.finished()) == 2
+    for job in (first, second):
+        run_dir = tmp_path / job.run_id
+        for _ in range(100):
+            if (run_dir / "result.json").exists():
+                break
+            import time
+
+            time.sleep(0.05)
+        assert json.loads((run_dir / "result.json").read_text())["status"] == "completed"
+        assert (run_dir / "config.json").exists() and (run_dir / "checkpoint.pt").exists()
+    assert "mlp" in second.label
+
+
+def test_stop_all_stops_running_and_queued_jobs(tiny, tmp_path):
+    data, split = tiny["binary"]
+    jobs = JobManager(tmp_path, max_concurrent=1)
+    running = jobs.submit(config(epochs=50, batch_size=2), data, split)
+    queued = jobs.submit(config(epochs=50, batch_size=2), data, split)
+    jobs.stop_all()
+    for job in (running, queued):
+        assert job.trainer.events.wait(timeout=60)
+        assert job.snapshot().status == "stopped"
