@@ -145,7 +145,7 @@ class Trainer:
                                        ("train", "val", "test")), count_parameters(p.model), batches,
                                        tuple(p.notes)))
         began, best = time.time(), BestEpoch(mode)
-        reason, message = "completed", f"trained all {t.epochs} epochs"
+        reason, message = "completed", f"trained all {t.epochs} epoch{'s' if t.epochs != 1 else ''}"
         try:
             for epoch in range(1, t.epochs + 1):
                 epoch_box[0] = epoch

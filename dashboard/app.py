@@ -18,10 +18,10 @@ init_session()
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 navigation = st.navigation([
-    st.Page(PAGES / "data.py", title="1 · Data", icon="🧬", default=True, url_path="data"),
-    st.Page(PAGES / "train.py", title="2 · Train", icon="📈", url_path="train"),
-    st.Page(PAGES / "evaluate.py", title="3 · Evaluate", icon="🔍", url_path="evaluate"),
-    st.Page(PAGES / "predict.py", title="4 · Predict", icon="🔮", url_path="predict"),
+    st.Page(PAGES / "data.py", title="1 · Data", icon=":material/database:", default=True),
+    st.Page(PAGES / "train.py", title="2 · Train", icon=":material/monitoring:", url_path="train"),
+    st.Page(PAGES / "evaluate.py", title="3 · Evaluate", icon=":material/query_stats:", url_path="evaluate"),
+    st.Page(PAGES / "predict.py", title="4 · Predict", icon=":material/batch_prediction:", url_path="predict"),
 ])
 with st.sidebar:
     st.caption("ProtScope: see how neural networks learn from protein data.")

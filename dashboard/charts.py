@@ -83,13 +83,19 @@ def loss_curves(rows: list[dict], batch_x=(), batch_loss=(), best_epoch: int = 0
     return styled(fig, "Loss", "epoch", "loss")
 
 
-def metric_curves(rows: list[dict], metrics: tuple[str, ...], best_epoch: int = 0) -> go.Figure:
+def metric_curves(rows: list[dict], metrics: tuple[str, ...], best_epoch: int = 0,
+                  train_too: tuple[str, ...] | None = None) -> go.Figure:
+    """Validation curves of `metrics`, with the training curve (dotted) of those in `train_too` (all by
+    default): a gap between the two is what overfitting looks like."""
     fig = go.Figure()
     epochs = [r["epoch"] for r in rows]
+    train_too = metrics if train_too is None else train_too
     for i, name in enumerate(metrics):
         colour = PALETTE[i % len(PALETTE)]
         for split, dash in (("train", "dot"), ("val", None)):
             key = f"{split}_{name}"
+            if split == "train" and name not in train_too:
+                continue
             if rows and key in rows[0]:
                 fig.add_trace(_line(epochs, [r.get(key, np.nan) for r in rows], f"{split} {name}", colour, dash,
                                     mode="lines+markers"))

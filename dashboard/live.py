@@ -13,8 +13,10 @@ from core.metrics import MAIN_METRICS
 from dashboard import charts
 
 REFRESH_S = 1.0
-STATUS_ICONS = {"queued": "⏳", "running": "🏃", "paused": "⏸️", "completed": "✅", "early_stopped": "🛑",
-                "stopped": "✋", "diverged": "💥", "failed": "❌"}
+STATUS_ICONS = {"queued": ":material/hourglass_empty:", "running": ":material/play_circle:",
+                "paused": ":material/pause_circle:", "completed": ":material/check_circle:",
+                "early_stopped": ":material/flag:", "stopped": ":material/stop_circle:",
+                "diverged": ":material/warning:", "failed": ":material/error:"}
 
 
 def show(job: Job) -> None:
@@ -44,7 +46,7 @@ def progress_line(job: Job, snap: Snapshot) -> None:
     last = snap.history[-1] if snap.history else None
     p = snap.progress
     if snap.status == "queued":
-        st.info("⏳ Queued: waiting for a free training slot (another run is training).")
+        st.info("Queued: waiting for a free training slot (another run is training).")
         return
     done_epochs = len(snap.history)
     position = p.position if p else float(done_epochs)
@@ -82,7 +84,8 @@ def curves(job: Job, snap: Snapshot) -> None:
                       key=f"loss_{job.run_id}", width="stretch")
     metrics = MAIN_METRICS[job.data.task]
     if rows:
-        right.plotly_chart(charts.metric_curves(rows, metrics, best), key=f"metrics_{job.run_id}", width="stretch")
+        right.plotly_chart(charts.metric_curves(rows, metrics, best, train_too=metrics[:1]),
+                           key=f"metrics_{job.run_id}", width="stretch")
         a, b = st.columns(2)
         epochs = [r["epoch"] for r in rows]
         a.plotly_chart(charts.series_curve(epochs, [r["lr"] for r in rows], "Learning rate", "learning rate",
@@ -123,7 +126,7 @@ def run_table(jobs: list[Job]) -> list[dict]:
         task = job.data.task
         main = f"val_{MAIN_METRICS[task][0]}"
         last = snap.history[-1] if snap.history else None
-        out.append({"run": job.run_id, "status": f"{STATUS_ICONS.get(snap.status, '')} {snap.status}",
+        out.append({"run": job.run_id, "status": snap.status.replace("_", " "),
                     "what": job.label, "data": job.dataset, "epochs": len(snap.history),
                     "best epoch": snap.finished.best_epoch if snap.finished else None,
                     main.replace("_", " "): None if last is None else round(last.metrics.get(main, math.nan), 4),

@@ -27,7 +27,8 @@ START = dict(model="cnn", encoding="tokens", embedding_dim=64, channels=128, ker
 # Data fields the Data page sets; the rest of the data section comes from the dataset itself.
 DATA_FIELDS = ("task", "split", "val_fraction", "test_fraction", "identity", "split_seed", "max_length",
                "long_sequences", "unknown_residues", "binarize_at", "drop_split_overlap")
-PAGE_KEYS = ("dataset", "source", "live_run", "eval_run", "smoothing", "preset_choice")
+PAGE_KEYS = ("dataset", "source", "live_run", "eval_run", "eval_split", "threshold", "eval_normalised", "smoothing",
+             "preset_choice", "predict_run")
 COLUMN_FIELDS = ("id_col", "sequence_col", "label_col", "residue_label_col", "mask_col", "split_col")
 
 
@@ -62,14 +63,16 @@ def builtin_data(name: str, settings_json: str) -> ProteinData:
     return load_data(cfg)
 
 
+# `digest` and `fingerprint` are the cache keys of the unhashed (underscored) arguments.
 @st.cache_resource(show_spinner="Reading and validating your file…", max_entries=4)
-def uploaded_data(digest: str, _content: bytes, filename: str, settings_json: str,
+def uploaded_data(digest: str, _content: bytes, filename: str, settings_json: str,  # noqa: ARG001
                   _labels: bytes | None = None) -> ProteinData:
     return load_bytes(_content, filename, DataConfig.from_dict(_json(settings_json)), label_data=_labels)
 
 
 @st.cache_resource(show_spinner="Splitting into train, validation and test…", max_entries=8)
-def cached_split(fingerprint: str, settings_json: str, _data: ProteinData) -> Split:
+def cached_split(fingerprint: str,  # noqa: ARG001
+                  settings_json: str, _data: ProteinData) -> Split:
     return make_split(_data, DataConfig.from_dict(_json(settings_json)))
 
 

@@ -1,16 +1,198 @@
-"""The dashboard renders (AppTest, no browser) and shows a built-in dataset's summary."""
+"""The dashboard's Data, Train and Predict pages in AppTest (no browser): they render, validate
+uploads, train a tiny run to the end, and keep settings in the config's own field names."""
+from dataclasses import fields
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from core.run_config import SECTIONS
+from tests.conftest import csv_bytes, random_sequences
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
-def test_home_page_lists_datasets_and_summarises_one():
-    at = AppTest.from_file(APP, default_timeout=60).run()
+@pytest.fixture(autouse=True)
+def fresh_jobs(tmp_path, monkeypatch):
+    """Each test gets its own run folder and an empty job list."""
+    from dashboard.state import job_manager
+
+    monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path / "runs"))
+    job_manager.clear()
+    yield
+    job_manager().stop_all()
+    job_manager.clear()
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update(query)
+    return at.run()
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.radio(key="source").set_value("upload").run()
+    at.file_uploader(key="upload_file").set_value((name, content, "text/csv"))
+    return at.run()
+
+
+def test_data_page_summarises_the_default_dataset_and_its_split():
+    at = app()
     assert not at.exception
-    assert at.title[0].value == "ProtScope"
+    assert at.title[0].value == "Data"
     assert [m.value for m in at.metric][:2] == ["3,147", "binary"]
-    at.selectbox(key="home_dataset").set_value("gb1").run()
+    split_table = at.dataframe[-1].value
+    assert list(split_table["split"]) == ["train", "val", "test"]
+    assert split_table["proteins"].sum() == 3147 and split_table["proteins"].iloc[2] == 783
+    at.selectbox(key="dataset").set_value("gb1").run()
+    assert not at.exception and [m.value for m in at.metric][:2] == ["8,733", "regression"]
+
+
+def test_a_random_split_follows_the_fractions_and_seed():
+    at = app()
+    at.selectbox(key="split").set_value("random").run()
+    at.number_input(key="test_fraction").set_value(0.2).run()
+    table = at.dataframe[-1].value
     assert not at.exception
-    assert [m.value for m in at.metric][:2] == ["8,733", "regression"]
+    assert abs(table["proteins"].iloc[2] / 3147 - 0.2) < 0.01
+
+
+def test_upload_of_a_good_file_detects_the_task_and_a_bad_one_says_where():
+    seqs = random_sequences(40, seed=3)
+    good = csv_bytes(["name", "seq", "value"], [[f"p{i}", s, i * 0.5] for i, s in enumerate(seqs)])
+    at = upload(app(), "mine.csv", good)
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric][:2] == ["40", "regression"]
+    bad = b"sequence,label\nMKTAYIAKQR,1\nMKT,1,extra,cells\n" + b"ACDEFGHIKL,0\n" * 30
+    at.file_uploader(key="upload_file").set_value(("broken.csv", bad, "text/csv"))
+    at.run()
+    assert not at.exception
+    assert "broken.csv" in at.error[0].value and "line 3" in at.error[0].value
+
+
+def test_column_mapping_overrides_detection():
+    seqs = random_sequences(30, seed=4)
+    rows = [[s, i % 2, i % 3] for i, s in enumerate(seqs)]
+    at = upload(app(), "two_labels.csv", csv_bytes(["sequence", "label", "group"], rows))
+    assert [m.value for m in at.metric][1] == "binary"
+    at.selectbox(key="label_col").set_value("group").run()
+    assert not at.exception
+    assert [m.value for m in at.metric][1:3] == ["multiclass", "3"]
+
+
+def test_every_training_setting_has_exactly_one_control():
+    from dashboard.controls import GROUPS
+
+    listed = [key for keys in GROUPS.values() for key in keys]
+    expected = [(section if f.name == "name" else f.name) for section, cls in SECTIONS.items() if section != "data"
+                for f in fields(cls)]
+    assert sorted(listed) == sorted(expected)
+
+
+def test_train_page_shows_the_model_and_reflects_settings_in_the_url():
+    at = app()
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    assert at.metric[0].label == "Trainable parameters"
+    before = at.metric[0].value
+    at.number_input(key="channels").set_value(16).run()
+    assert at.metric[0].value != before
+    assert at.query_params["channels"] == "16" and at.query_params["dataset"] == "esol"
+    at.selectbox(key="model").set_value("transformer").run()
+    at.number_input(key="heads").set_value(3).run()
+    assert not at.exception
+    assert "d_model 64 is not divisible by heads 3" in at.error[0].value
+    assert at.button[0].label == "Train" and at.button[0].disabled
+
+
+def test_a_link_with_settings_reproduces_them_and_bad_values_are_reported():
+    at = app(lr="0.03", model="mlp", encoding="aac", epochs="7", hidden="64,32", momentum="high")
+    for key, value in dict(lr=0.03, model="mlp", encoding="aac", epochs=7, hidden=(64, 32)).items():
+        assert at.session_state[key] == value
+    assert any("momentum" in w.value for w in at.warning)
+
+
+def test_a_preset_fills_every_control():
+    at = app()
+    at.switch_page("app_pages/train.py").run()
+    at.selectbox(key="preset_choice").set_value("qian-sejnowski").run()
+    at.button(key=None).__class__  # noqa: B018 - keep the element tree fresh
+    next(b for b in at.button if b.label == "Apply preset").click().run()
+    assert not at.exception
+    assert at.session_state["dataset"] == "ss3"
+    assert at.session_state["model"] == "window_mlp" and at.session_state["hidden"] == (40,)
+    assert at.session_state["activation"] == "sigmoid"
+
+
+def tiny_training(at: AppTest) -> AppTest:
+    at.switch_page("app_pages/train.py").run()
+    at.selectbox(key="model").set_value("mlp").run()
+    at.selectbox(key="encoding").set_value("aac").run()
+    for key, value in dict(epochs=2, max_batches=4, validate_every=2).items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def test_a_tiny_run_trains_live_to_the_end_with_curves_and_a_diagnosis():
+    from dashboard.state import job_manager
+
+    at = tiny_training(app())
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception
+    job = job_manager().list()[0]
+    assert job.config.training.epochs == 2 and job.config.model.name == "mlp"
+    assert job.trainer.wait(120).status == "completed"
+    at.run()
+    assert not at.exception
+    assert any("completed" in s.value for s in at.success)
+    assert len(at.get("plotly_chart")) >= 4  # loss, metrics, learning rate, gradient norm
+    assert any("Diagnosis" in m.value for m in at.markdown)
+    runs = at.dataframe[-1].value
+    assert list(runs["run"]) == [job.run_id] and runs["epochs"].iloc[0] == 2
+    snap = job.snapshot()
+    assert len(snap.validations) > 0 and len(snap.batch_losses) > 0
+
+
+def test_stop_ends_a_run_and_it_is_kept():
+    from dashboard.state import job_manager
+
+    at = tiny_training(app())
+    at.session_state["epochs"] = 500
+    at.session_state["max_batches"] = 0
+    at.run()
+    next(b for b in at.button if b.label == "Train").click().run()
+    next(b for b in at.button if b.label == "Stop").click().run()
+    job = job_manager().list()[0]
+    assert job.trainer.wait(60).status == "stopped"
+    at.run()
+    assert not at.exception and any("stopped" in s.value for s in at.success)
+
+
+def test_find_learning_rate_offers_a_suggestion_that_sets_the_slider():
+    at = tiny_training(app())
+    next(b for b in at.button if b.label == "Find learning rate").click().run()
+    assert not at.exception
+    use = [b for b in at.button if b.label.startswith("Use lr")]
+    if use:  # a suggestion exists when the loss fell at all
+        use[0].click().run()
+        assert f"{at.session_state['lr']:.1e}" in use[0].label
+
+
+def test_predict_page_reports_bad_rows_and_predicts_the_rest():
+    from dashboard.state import job_manager
+
+    at = app()
+    at.switch_page("app_pages/predict.py").run()
+    assert "No trained model yet" in at.info[0].value
+    at = tiny_training(at)
+    next(b for b in at.button if b.label == "Train").click().run()
+    job_manager().list()[0].trainer.wait(120)
+    at.switch_page("app_pages/predict.py").run()
+    at.text_area(key="predict_text").set_value(">good\nMKVLAAGIVALLLAAGCSSSKEEKK\n>bad\nMKT1X\n>also\nACDEFGHIK\n")
+    next(b for b in at.button if b.label == "Predict").click().run()
+    assert not at.exception
+    problems = at.dataframe[0].value
+    assert list(problems["row"]) == [2] and "not an amino-acid letter" in problems["problem"].iloc[0]
+    table = at.dataframe[1].value
+    assert list(table["id"]) == ["good", "also"]
+    assert ((table["p_0"] + table["p_1"]).round(5) == 1).all()

@@ -124,4 +124,4 @@ left.dataframe(table, hide_index=True, width="stretch")
 right.plotly_chart(charts.split_counts(table, data.classes if data.task != "residue" else ()), width="stretch")
 for note in split.notes:
     st.caption(note)
-st.page_link("app_pages/train.py", label="Next: train a model on this data", icon="➡️")
+st.page_link("app_pages/train.py", label="Next: train a model on this data", icon=":material/arrow_forward:")

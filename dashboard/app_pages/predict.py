@@ -14,7 +14,7 @@ usable = [j for j in job_manager().finished() if j.result.checkpoint and Path(j.
 if not usable:
     st.info("No trained model yet. Train a run on the Train page; every finished run keeps its best model "
             "here for prediction.")
-    st.page_link("app_pages/train.py", label="Go to the Train page", icon="📈")
+    st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/monitoring:")
     st.stop()
 
 by_id = {j.run_id: j for j in usable}

@@ -16,7 +16,7 @@ st.title("Train")
 data, problem = current_data()
 if data is None:
     st.error(f"{problem}  \nFix the data on the Data page first.")
-    st.page_link("app_pages/data.py", label="Go to the Data page", icon="🧬")
+    st.page_link("app_pages/data.py", label="Go to the Data page", icon=":material/database:")
     st.stop()
 try:
     split = current_split(data)
@@ -59,11 +59,12 @@ jobs = job_manager()
 live_job = jobs.get(state.get("live_run", ""))
 running = live_job is not None and not live_job.done
 if config is not None:
-    left, right = st.columns([1, 2])
-    with left:
-        controls.model_preview(config, data)
-    with right:
-        controls.schedule_preview(config, counts["train"])
+    with st.expander("The model and its learning-rate schedule", expanded=live_job is None):
+        left, right = st.columns([1, 2])
+        with left:
+            controls.model_preview(config, data)
+        with right:
+            controls.schedule_preview(config, counts["train"])
 
 buttons = st.columns(5)
 if buttons[0].button("Train", type="primary", disabled=config is None, width="stretch",

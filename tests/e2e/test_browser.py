@@ -1,0 +1,134 @@
+"""End to end in a real browser: Debian's chromium, driven by Playwright, against `streamlit run`.
+
+A newcomer's flow: pick a built-in dataset, start a 3-epoch run, watch it update live, read the
+Evaluate page, and upload a broken file. Screenshots of each page go to tests/artifacts/.
+Without a browser the tests skip, except under CI, where they fail.
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def browser_missing() -> str:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return "" if Path(CHROMIUM).exists() else f"no browser at {CHROMIUM} (apt-get install chromium)"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    missing = browser_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"end-to-end tests need a browser under CI: {missing}")
+        pytest.skip(missing)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PROTSCOPE_RUNS": str(tmp_path_factory.mktemp("runs"))}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+                             "--server.port", str(port), "--server.headless", "true"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.set_default_timeout(60_000)
+        yield page
+        browser.close()
+
+
+def wait_idle(page) -> None:
+    """Until Streamlit has finished the current script run."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def go(page, label: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(label, exact=True).click()
+    wait_idle(page)
+
+
+def test_train_live_then_evaluate(server, page):
+    # A small CNN, 3 short epochs, validation every 10 batches: set through the link, as a shared URL would.
+    page.goto(server + "/?epochs=3&channels=32&max_batches=30&validate_every=10")
+    page.get_by_role("heading", name="Data").wait_for()
+    page.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
+    page.get_by_role("option", name=re.compile("eSOL", re.I)).first.click()
+    wait_idle(page)
+    page.get_by_text("Proteins").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "data.png"), full_page=True)
+
+    go(page, "2 · Train")
+    page.get_by_role("button", name="Train", exact=True).click()
+    progress = page.get_by_test_id("stProgress")
+    progress.get_by_text(re.compile(r"epoch 1/3")).wait_for(timeout=60_000)
+    first = progress.inner_text()
+    progress.get_by_text(re.compile(r"epoch [23]/3")).wait_for(timeout=120_000)
+    assert progress.inner_text() != first, "the live view did not update while the run was going"
+    page.screenshot(path=str(ARTIFACTS / "train-live.png"), full_page=True)
+    page.get_by_text(re.compile("completed")).first.wait_for(timeout=180_000)
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "train-done.png"), full_page=True)
+
+    go(page, "3 · Evaluate")
+    page.get_by_text(re.compile("Confusion matrix", re.I)).first.wait_for()
+    page.get_by_text(re.compile("ROC", re.I)).first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "evaluate.png"), full_page=True)
+
+
+def test_malformed_upload_shows_the_error(server, page, tmp_path):
+    bad = tmp_path / "broken.csv"
+    bad.write_text("sequence,label\nMKTAYIAKQR,1\nMKT,1,extra,cells\n" + "ACDEFGHIKL,0\n" * 30)
+    page.goto(server)
+    page.get_by_role("heading", name="Data").wait_for()
+    page.get_by_text("My own file").click()
+    wait_idle(page)
+    page.locator("input[type=file]").first.set_input_files(str(bad))
+    wait_idle(page)
+    error = page.get_by_test_id("stAlertContentError").first
+    error.wait_for()
+    assert "broken.csv" in error.inner_text() and "line 3" in error.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "data-upload-error.png"), full_page=True)
+    go(page, "4 · Predict")
+    page.screenshot(path=str(ARTIFACTS / "predict.png"), full_page=True)
+
+
+def test_ci_installs_the_browser():
+    """`.ci/run` installs chromium, so CI can never skip the tests above."""
+    assert "apt-get install" in (ROOT / ".ci" / "run").read_text() and "chromium" in (ROOT / ".ci" / "run").read_text()
+    assert shutil.which("bash")
