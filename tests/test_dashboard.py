@@ -116,7 +116,6 @@ def test_a_preset_fills_every_control():
     at = app()
     at.switch_page("app_pages/train.py").run()
     at.selectbox(key="preset_choice").set_value("qian-sejnowski").run()
-    at.button(key=None).__class__  # noqa: B018 - keep the element tree fresh
     next(b for b in at.button if b.label == "Apply preset").click().run()
     assert not at.exception
     assert at.session_state["dataset"] == "ss3"
@@ -140,6 +139,8 @@ def test_a_tiny_run_trains_live_to_the_end_with_curves_and_a_diagnosis():
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.exception
     job = job_manager().list()[0]
+    at.session_state["epochs"] = 9  # changing a setting mid-run neither stops nor changes the run
+    at.run()
     assert job.config.training.epochs == 2 and job.config.model.name == "mlp"
     assert job.trainer.wait(120).status == "completed"
     at.run()
@@ -196,3 +197,20 @@ def test_predict_page_reports_bad_rows_and_predicts_the_rest():
     table = at.dataframe[1].value
     assert list(table["id"]) == ["good", "also"]
     assert ((table["p_0"] + table["p_1"]).round(5) == 1).all()
+
+
+def test_a_failing_run_says_why_in_words(monkeypatch):
+    from core.trainer import Trainer
+    from dashboard.state import job_manager
+
+    def broken_epoch(*args, **kwargs):
+        raise RuntimeError("the model hit a wall")
+
+    monkeypatch.setattr(Trainer, "_train_epoch", broken_epoch)
+    at = tiny_training(app())
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert job_manager().list()[0].trainer.wait(60).status == "failed"
+    at.run()
+    assert not at.exception
+    assert "RuntimeError: the model hit a wall" in at.error[0].value
+    assert "epochs so far are kept" in at.error[0].value
