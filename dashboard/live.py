@@ -118,6 +118,17 @@ def clock(seconds: float) -> str:
         f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def run_list(any_running: bool) -> None:
+    """The table of runs, kept current every two seconds while any of them is going."""
+    st.fragment(run_every=2 * REFRESH_S if any_running else None)(_run_list)()
+
+
+def _run_list() -> None:
+    from dashboard.state import job_manager
+
+    st.dataframe(run_table(job_manager().list()), hide_index=True, width="stretch")
+
+
 def run_table(jobs: list[Job]) -> list[dict]:
     """One row per run for the list under the live view."""
     out = []

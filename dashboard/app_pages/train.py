@@ -123,7 +123,7 @@ else:
 finished = jobs.list()
 if finished:
     st.subheader("Runs")
-    st.dataframe(live.run_table(finished), hide_index=True, width="stretch")
+    live.run_list(any(not j.done for j in finished))
     choices = [j.run_id for j in finished]
     st.selectbox("Show run", choices, key="live_run", format_func=lambda r: f"{r} · {jobs.get(r).label}"
                  if jobs.get(r) else r)
