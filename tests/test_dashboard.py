@@ -214,3 +214,16 @@ def test_a_failing_run_says_why_in_words(monkeypatch):
     assert not at.exception
     assert "RuntimeError: the model hit a wall" in at.error[0].value
     assert "epochs so far are kept" in at.error[0].value
+
+
+def test_a_homology_split_keeps_clusters_together():
+    base = random_sequences(10, seed=7, low=60, high=90)
+    # Four near-copies of each of 10 proteins: 40 rows in 10 families.
+    rows = [[f"f{i}_{j}", s[:-j] if j else s, (i + j) % 2] for i, s in enumerate(base) for j in range(4)]
+    at = upload(app(), "families.csv", csv_bytes(["id", "sequence", "label"], rows))
+    at.selectbox(key="split").set_value("homology").run()
+    assert not at.exception and not at.error
+    assert at.slider(key="identity").value == 0.3
+    table = at.dataframe[-1].value
+    assert table["proteins"].sum() == 40
+    assert all(n % 4 == 0 for n in table["proteins"])  # whole families only
