@@ -234,3 +234,49 @@ def residue_track(sequence: str, true: str, predicted: str, start: int = 0, widt
     fig.update_yaxes(tickvals=[0.5, 1.7], ticktext=["true", "predicted"], showgrid=False)
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def colour_of(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def overlay(lines: list[dict], title: str, x_label: str, y_label: str, smoothing: float = 0.0) -> go.Figure:
+    """Curves of several runs on one axis. Each line: name, x, y, colour, and optional dash."""
+    fig = go.Figure()
+    for line in lines:
+        fig.add_trace(_line(line["x"], ema(line["y"], smoothing), line["name"], line["colour"], line.get("dash"),
+                            mode="lines+markers" if len(line["x"]) < 40 else "lines"))
+    fig = styled(fig, title, x_label, y_label, height=380)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def mean_bands(groups: list[dict], title: str, y_label: str) -> go.Figure:
+    """One mean line per group with a shaded ±1 sd band. Each group: name, x, mean, sd, colour."""
+    fig = go.Figure()
+    for g in groups:
+        x, mean, sd = np.asarray(g["x"]), np.asarray(g["mean"]), np.asarray(g["sd"])
+        fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]], fill="toself",
+                                 fillcolor=g["colour"], opacity=0.18, line=dict(width=0), hoverinfo="skip",
+                                 showlegend=False, name=g["name"]))
+        fig.add_trace(_line(x, mean, g["name"], g["colour"], mode="lines+markers" if x.size < 40 else "lines"))
+    fig = styled(fig, title, "epoch", y_label, height=380)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def parallel(rows: list[dict], params: list[str], metric: str) -> go.Figure:
+    """Parallel coordinates: one line per run through its settings, coloured by `metric`. Text settings
+    become numbered categories."""
+    dims = []
+    for p in params + [metric]:
+        values = [r.get(p) for r in rows]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values if v is not None):
+            dims.append(dict(label=p, values=[np.nan if v is None else float(v) for v in values]))
+        else:
+            names = sorted({str(v) for v in values})
+            dims.append(dict(label=p, values=[names.index(str(v)) for v in values],
+                             tickvals=list(range(len(names))), ticktext=names))
+    colour = [float(r.get(metric)) if isinstance(r.get(metric), (int, float)) else np.nan for r in rows]
+    fig = go.Figure(go.Parcoords(dimensions=dims, line=dict(color=colour, colorscale="Viridis", showscale=True)))
+    return styled(fig, f"Settings against {metric}", height=420)

@@ -1,0 +1,141 @@
+"""Comparing runs: pure functions from stored runs (dicts from core.store) to tables and series.
+
+Runs that differ only in their seed form one group, drawn as a mean line with a ±1 sd band, and
+summarised as mean ± sd of the final metrics: the spread over seeds is how big a difference between
+settings has to be before it means anything.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SEED_FIELD = "seed"
+
+
+def flat_config(config: dict) -> dict:
+    """{"optimizer": {"name": "sgd", "lr": 0.01}, ...} -> {"optimizer": "sgd", "lr": 0.01, ...}."""
+    flat = {}
+    for section, values in config.items():
+        for key, value in values.items():
+            flat[section if key == "name" else key] = tuple(value) if isinstance(value, list) else value
+    return flat
+
+
+def final_metrics(run: dict) -> dict:
+    """Final metrics flattened: {"test_accuracy": ..., "val_loss": ...}."""
+    return {f"{split}_{name}": value for split, values in (run.get("metrics") or {}).items()
+            for name, value in values.items()}
+
+
+def run_rows(runs: list[dict]) -> list[dict]:
+    """One row per run: who it is, how it ended, every setting and every final metric."""
+    return [{"id": r["id"], "name": r.get("name") or r["id"], "status": r.get("status", ""),
+             "reason": r.get("message", r.get("reason", "")), "dataset": r.get("dataset", ""),
+             **flat_config(r.get("config") or {}), **final_metrics(r)} for r in runs]
+
+
+def config_keys(runs: list[dict]) -> list[str]:
+    keys: list[str] = []
+    for run in runs:
+        keys += [k for k in flat_config(run.get("config") or {}) if k not in keys]
+    return keys
+
+
+def differing(rows: list[dict], keys: list[str]) -> list[str]:
+    """The keys whose values are not all equal across `rows`."""
+    return [k for k in keys if len({_hashable(r.get(k)) for r in rows}) > 1]
+
+
+def group_key(run: dict) -> tuple:
+    """Everything about a run's settings except its seed."""
+    flat = flat_config(run.get("config") or {})
+    return tuple(sorted((k, _hashable(v)) for k, v in flat.items() if k != SEED_FIELD)) + (("data", run.get(
+        "dataset", "")),)
+
+
+def seed_groups(runs: list[dict]) -> list[list[dict]]:
+    """Runs grouped by everything but the seed, in first-seen order."""
+    groups: dict[tuple, list[dict]] = {}
+    for run in runs:
+        groups.setdefault(group_key(run), []).append(run)
+    return list(groups.values())
+
+
+def group_label(group: list[dict], varying: list[str]) -> str:
+    """The settings that set this group apart, e.g. 'optimizer=sgd lr=0.01 (3 seeds)'."""
+    flat = flat_config(group[0].get("config") or {})
+    parts = [f"{k}={_short(flat.get(k))}" for k in varying if k != SEED_FIELD]
+    text = " ".join(parts) or (group[0].get("name") or group[0]["id"])
+    return f"{text} ({len(group)} seeds)" if len(group) > 1 else text
+
+
+def summary_rows(groups: list[list[dict]], varying: list[str], metrics: list[str]) -> list[dict]:
+    """Per group: its label, size, and mean ± sd of each final metric (sd over seeds, n-1)."""
+    rows = []
+    for group in groups:
+        finals = [final_metrics(r) for r in group]
+        row = {"group": group_label(group, varying), "runs": len(group)}
+        for m in metrics:
+            values = np.array([f.get(m, np.nan) for f in finals], dtype=float)
+            values = values[np.isfinite(values)]
+            mean = float(values.mean()) if values.size else math.nan
+            sd = float(values.std(ddof=1)) if values.size > 1 else math.nan
+            row[m] = mean
+            row[f"{m} sd"] = sd
+            row[f"{m} (mean ± sd)"] = (f"{mean:.4f} ± {sd:.4f}" if math.isfinite(sd) else
+                                       f"{mean:.4f}" if math.isfinite(mean) else "–")
+        rows.append(row)
+    return rows
+
+
+def series(history: list[dict], metric: str, x: str = "epoch") -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of one metric over a run's epochs; x is the epoch or the wall time in seconds so far."""
+    rows = [h for h in history if metric in h]
+    y = np.array([_number(h[metric]) for h in rows], dtype=float)
+    if x == "time":
+        return np.cumsum([_number(h.get("seconds", 0.0)) for h in rows]), y
+    return np.array([h["epoch"] for h in rows], dtype=float), y
+
+
+def mean_band(histories: list[list[dict]], metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(epochs, mean, sd) over runs, epoch by epoch; an epoch counts the runs that reached it (early
+    stopping ends runs at different epochs)."""
+    by_epoch: dict[int, list[float]] = {}
+    for history in histories:
+        for h in history:
+            value = _number(h.get(metric))
+            if math.isfinite(value):
+                by_epoch.setdefault(int(h["epoch"]), []).append(value)
+    epochs = np.array(sorted(by_epoch), dtype=float)
+    mean = np.array([np.mean(by_epoch[int(e)]) for e in epochs])
+    sd = np.array([np.std(by_epoch[int(e)], ddof=1) if len(by_epoch[int(e)]) > 1 else 0.0 for e in epochs])
+    return epochs, mean, sd
+
+
+def metric_names(histories: list[list[dict]]) -> list[str]:
+    """Metrics present in the histories, losses first, then validation metrics, then training ones."""
+    names: list[str] = []
+    for history in histories:
+        for h in history[:1]:
+            names += [k for k in h if k not in names and k not in ("epoch", "lr", "grad_norm", "seconds")]
+    return sorted(names, key=lambda n: (not n.endswith("loss"), not n.startswith("val_"), n))
+
+
+def _number(value) -> float:
+    try:
+        return float(value) if value is not None else math.nan
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)

@@ -1,0 +1,72 @@
+"""Comparing runs: differences only, seed groups with mean ± sd, aligned curves, and the charts."""
+import math
+
+import numpy as np
+import pytest
+
+from dashboard import charts
+from dashboard.compare import (config_keys, differing, final_metrics, flat_config, mean_band, metric_names,
+                               run_rows, seed_groups, series, summary_rows)
+
+
+def run(i, optimizer, seed, lr=1e-3, accuracy=0.7, epochs=3):
+    config = {"optimizer": {"name": optimizer, "lr": lr}, "training": {"seed": seed, "epochs": epochs},
+              "model": {"name": "cnn", "hidden": [64, 32]}}
+    history = [{"epoch": e, "train_loss": 1.0 / e, "val_loss": 1.2 / e + seed * 0.01, "val_accuracy": accuracy,
+                "seconds": 2.0} for e in range(1, epochs + 1)]
+    return {"id": f"r{i}", "name": "", "status": "completed", "message": "trained", "dataset": "esol",
+            "config": config, "metrics": {"test": {"accuracy": accuracy}, "val": {"loss": 0.5}}}, history
+
+
+def test_flat_config_and_rows_name_fields_as_the_config_does():
+    r, _ = run(0, "sgd", 0)
+    assert flat_config(r["config"]) == {"optimizer": "sgd", "lr": 1e-3, "seed": 0, "epochs": 3, "model": "cnn",
+                                        "hidden": (64, 32)}
+    assert final_metrics(r) == {"test_accuracy": 0.7, "val_loss": 0.5}
+    row = run_rows([r])[0]
+    assert row["name"] == "r0" and row["optimizer"] == "sgd" and row["test_accuracy"] == 0.7
+
+
+def test_differences_only_hides_what_all_runs_share():
+    runs = [run(0, "sgd", 0)[0], run(1, "adam", 0)[0], run(2, "adam", 1)[0]]
+    rows = run_rows(runs)
+    assert differing(rows, config_keys(runs)) == ["optimizer", "seed"]
+
+
+def test_runs_that_differ_only_in_seed_are_grouped_with_mean_and_sd():
+    runs = [run(0, "sgd", 0, accuracy=0.6)[0], run(1, "sgd", 1, accuracy=0.8)[0], run(2, "adam", 0, accuracy=0.75)[0]]
+    groups = seed_groups(runs)
+    assert [len(g) for g in groups] == [2, 1]
+    rows = summary_rows(groups, ["optimizer", "seed"], ["test_accuracy"])
+    assert rows[0]["group"] == "optimizer=sgd (2 seeds)" and rows[1]["group"] == "optimizer=adam"
+    assert rows[0]["test_accuracy"] == pytest.approx(0.7)
+    assert rows[0]["test_accuracy sd"] == pytest.approx(np.std([0.6, 0.8], ddof=1))
+    assert rows[0]["test_accuracy (mean ± sd)"] == "0.7000 ± 0.1414"
+    assert math.isnan(rows[1]["test_accuracy sd"]) and rows[1]["test_accuracy (mean ± sd)"] == "0.7500"
+
+
+def test_mean_band_aligns_runs_of_different_lengths_by_epoch():
+    histories = [run(0, "sgd", 0, epochs=3)[1], run(1, "sgd", 1, epochs=2)[1]]
+    epochs, mean, sd = mean_band(histories, "val_loss")
+    assert list(epochs) == [1, 2, 3]
+    assert mean[0] == pytest.approx((1.2 + 1.21) / 2) and mean[2] == pytest.approx(0.4)
+    assert sd[2] == 0.0 and sd[0] == pytest.approx(np.std([1.2, 1.21], ddof=1))
+
+
+def test_series_by_epoch_or_by_wall_time():
+    _, history = run(0, "sgd", 0)
+    assert list(series(history, "val_accuracy")[0]) == [1, 2, 3]
+    assert list(series(history, "val_accuracy", x="time")[0]) == [2.0, 4.0, 6.0]
+    assert metric_names([history])[:2] == ["val_loss", "train_loss"]
+
+
+def test_comparison_charts_draw_every_run_and_band():
+    lines = [{"name": f"run {i}", "x": [1, 2, 3], "y": [3, 2, 1], "colour": charts.colour_of(i)} for i in range(3)]
+    assert len(charts.overlay(lines, "Loss", "epoch", "loss", smoothing=0.5).data) == 3
+    bands = charts.mean_bands([{"name": "sgd", "x": [1, 2], "mean": [1, 0.5], "sd": [0.1, 0.1],
+                                "colour": charts.colour_of(0)}], "val_loss", "loss")
+    assert len(bands.data) == 2 and list(bands.data[0].y) == pytest.approx([1.1, 0.6, 0.4, 0.9])
+    rows = [{"optimizer": "sgd", "lr": 0.01, "acc": 0.7}, {"optimizer": "adam", "lr": 0.001, "acc": 0.8}]
+    par = charts.parallel(rows, ["optimizer", "lr"], "acc")
+    dims = par.data[0].dimensions
+    assert [d.label for d in dims] == ["optimizer", "lr", "acc"] and list(dims[0].ticktext) == ["adam", "sgd"]
