@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from core.cli_runs import add_runs_parser
 from core.config import DataConfig, Section
 from core.errors import ProtScopeError
 
@@ -101,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_section_flags(inspect, DataConfig, skip=("path",))
     inspect.set_defaults(run=cmd_inspect)
     add_train_parser(sub)
+    from core.cli_sweep import add_sweep_parser  # here, not at the top: cli_sweep imports this module
+
+    add_sweep_parser(sub)
     predict = sub.add_parser("predict", help="predict new sequences with a trained checkpoint")
     predict.add_argument("--checkpoint", required=True, help="a checkpoint.pt saved by `train`")
     predict.add_argument("--data", dest="path", required=True, help="a CSV or FASTA of sequences")
@@ -111,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     datasets = sub.add_parser("datasets", help="list the built-in datasets")
     datasets.add_argument("--json", action="store_true", help="print a JSON list")
     datasets.set_defaults(run=cmd_datasets)
+    add_runs_parser(sub)
     return parser
 
 
@@ -124,6 +129,9 @@ def add_train_parser(sub) -> None:
     train.add_argument("--preset", help="a named preset (see core/presets.py), e.g. solubility-cnn")
     train.add_argument("--config", help="a run config JSON (e.g. runs/<id>/config.json)")
     train.add_argument("--json", action="store_true", help="end with one JSON object on the last line of stdout")
+    train.add_argument("--name", dest="run_name", help="a name for the run in the run store")
+    train.add_argument("--tag", dest="run_tags", action="append", default=[], help="tag the run (repeatable)")
+    train.add_argument("--db", help="the run database (default: $PROTSCOPE_DB, else runs/protscope.db)")
     for name, section in SECTIONS.items():
         add_section_flags(train, section, skip=("path",), name_flag=name)
     train.set_defaults(run=lambda a: _run_module("cmd_train", a))

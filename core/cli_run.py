@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -18,10 +17,7 @@ from core.errors import ProtScopeError
 from core.events import EpochEnd
 from core.run_config import SECTIONS, RunConfig
 from core.serialise import clean_json, escape_formulas, write_run_files
-
-
-def runs_dir() -> Path:
-    return Path(os.environ.get("PROTSCOPE_RUNS", "runs"))
+from core.store import open_store, record_in_background, runs_dir
 
 
 def build_config(preset: str | None, config_file: str | None, flags: dict) -> RunConfig:
@@ -61,7 +57,9 @@ def cmd_train(args) -> int:
     data = load_data(config.data)
     split = make_split(data, config.data)
     run_id = new_run_id()
+    store = open_store(args.db)
     trainer = Trainer(config, data, split, run_dir=runs_dir() / run_id, run_id=run_id).start()
+    recorder = record_in_background(trainer, store, name=args.run_name or "", tags=args.run_tags)
     cursor = 0
     try:
         while True:
@@ -77,6 +75,9 @@ def cmd_train(args) -> int:
         trainer.stop()
     result = trainer.wait()
     write_run_files(trainer.run_dir, result)
+    recorder.join()
+    if recorder.error is not None:
+        print(f"warning: the run was not fully recorded in {store.path}: {recorder.error}", file=sys.stderr)
     if result.status == "failed":
         print(f"error: {result.message}", file=sys.stderr)
     from core.diagnosis import diagnose

@@ -70,8 +70,9 @@ class Job:
 
 
 class JobManager:
-    def __init__(self, runs_dir: str | Path, max_concurrent: int | None = None):
+    def __init__(self, runs_dir: str | Path, max_concurrent: int | None = None, store=None):
         self.runs_dir = Path(runs_dir)
+        self.store = store  # a core.store.RunStore: each run is written to it as it goes
         self.max_concurrent = max_concurrent or default_concurrency()
         self._slots = threading.BoundedSemaphore(self.max_concurrent)
         self._lock = threading.Lock()
@@ -90,9 +91,16 @@ class JobManager:
         return job
 
     def _work(self, job: Job) -> None:
+        recorder = None
+        if self.store is not None:
+            from core.store import record_in_background
+
+            recorder = record_in_background(job.trainer, self.store, name=job.label)
         with self._slots:
             result = job.trainer.run()
         write_run_files(job.trainer.run_dir, result)
+        if recorder is not None:
+            recorder.join(timeout=30)
 
     def list(self) -> list[Job]:
         with self._lock:

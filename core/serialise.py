@@ -28,11 +28,12 @@ def escape_formulas(row: dict) -> dict:
 
 
 def csv_text(rows: list[dict]) -> str:
-    """Rows as CSV text, with formula-like cells neutralised."""
+    """Rows as CSV text (columns: every key, in first-seen order), with formula-like cells neutralised."""
     if not rows:
         return ""
+    names = list(dict.fromkeys(k for row in rows for k in row))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer = csv.DictWriter(out, fieldnames=names, restval="")
     writer.writeheader()
     writer.writerows(escape_formulas(r) for r in rows)
     return out.getvalue()

@@ -50,9 +50,21 @@ def defaults() -> dict:
     return out
 
 
+def runs_folder() -> Path:
+    return Path(os.environ.get("PROTSCOPE_RUNS", "runs"))
+
+
+@st.cache_resource
+def run_store():
+    """The SQLite run store, opened once per server; runs left 'running' by a crash become 'interrupted'."""
+    from core.store import open_store
+
+    return open_store(os.environ.get("PROTSCOPE_DB") or runs_folder() / "protscope.db")
+
+
 @st.cache_resource
 def job_manager() -> JobManager:
-    return JobManager(Path(os.environ.get("PROTSCOPE_RUNS", "runs")))
+    return JobManager(runs_folder(), store=run_store())
 
 
 @st.cache_resource(show_spinner="Loading and validating the dataset…", max_entries=8)

@@ -15,13 +15,16 @@ APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 @pytest.fixture(autouse=True)
 def fresh_jobs(tmp_path, monkeypatch):
     """Each test gets its own run folder and an empty job list."""
-    from dashboard.state import job_manager
+    from dashboard.state import job_manager, run_store
 
     monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.delenv("PROTSCOPE_DB", raising=False)
     job_manager.clear()
+    run_store.clear()
     yield
     job_manager().stop_all()
     job_manager.clear()
+    run_store.clear()
 
 
 def app(**query) -> AppTest:
@@ -133,7 +136,7 @@ def tiny_training(at: AppTest) -> AppTest:
 
 
 def test_a_tiny_run_trains_live_to_the_end_with_curves_and_a_diagnosis():
-    from dashboard.state import job_manager
+    from dashboard.state import job_manager, run_store
 
     at = tiny_training(app())
     next(b for b in at.button if b.label == "Train").click().run()
@@ -152,6 +155,22 @@ def test_a_tiny_run_trains_live_to_the_end_with_curves_and_a_diagnosis():
     assert list(runs["run"]) == [job.run_id] and runs["epochs"].iloc[0] == 2
     snap = job.snapshot()
     assert len(snap.validations) > 0 and len(snap.batch_losses) > 0
+    stored = wait_stored(job.run_id)
+    assert stored["name"] == job.label and len(run_store().history(job.run_id)) == 2
+
+
+def wait_stored(run_id: str) -> dict:
+    """The run as the store has it, once the recorder has written its end."""
+    import time
+
+    from dashboard.state import run_store
+
+    for _ in range(200):
+        run = run_store().get_run(run_id)
+        if run["status"] == "completed":
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"run {run_id} was not stored as completed: {run}")
 
 
 def test_stop_ends_a_run_and_it_is_kept():

@@ -124,7 +124,7 @@ def test_malformed_upload_shows_the_error(server, page, tmp_path):
     error.wait_for()
     assert "broken.csv" in error.inner_text() and "line 3" in error.inner_text()
     page.screenshot(path=str(ARTIFACTS / "data-upload-error.png"), full_page=True)
-    go(page, "4 · Predict")
+    go(page, "5 · Predict")
     page.screenshot(path=str(ARTIFACTS / "predict.png"), full_page=True)
 
 

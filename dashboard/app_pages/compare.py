@@ -1,0 +1,108 @@
+"""Compare page: every stored run (dashboard, command line, sweeps) in one table; overlaid curves,
+seed groups as mean ± sd, and a parallel-coordinates view of settings against a metric."""
+import json
+
+import streamlit as st
+
+from core.serialise import clean_json, csv_text
+from dashboard import charts
+from dashboard import compare as cmp
+from dashboard.state import run_store
+
+st.title("Compare runs")
+store = run_store()
+runs = store.list_runs()
+if not runs:
+    st.info("No stored runs yet. Every run you train (here, from the command line or in a sweep) is kept and "
+            "listed here.")
+    st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/monitoring:")
+    st.stop()
+
+a, b, c = st.columns(3)
+datasets = sorted({r.get("dataset", "") for r in runs})
+chosen_data = a.multiselect("Datasets", datasets, default=datasets, key="cmp_datasets")
+tags = sorted({t for r in runs for t in r.get("tags", [])})
+chosen_tag = b.selectbox("Tag", ["(any)", *tags], key="cmp_tag",
+                         help="Sweeps tag their runs sweep:<name>; add your own with `python -m core runs tag`.")
+text = c.text_input("Name contains", key="cmp_text")
+runs = [r for r in runs if r.get("dataset", "") in chosen_data and (chosen_tag == "(any)" or chosen_tag in r.get(
+    "tags", [])) and text.lower() in (r.get("name") or r["id"]).lower()]
+rows = cmp.run_rows(runs)
+keys = cmp.config_keys(runs)
+metrics = sorted({k for r in rows for k in r if k.startswith(("test_", "val_"))})
+
+with st.expander("Filter by any setting or metric"):
+    column = st.selectbox("Column", ["(none)", *keys, *metrics], key="cmp_filter_col")
+    if column != "(none)":
+        values = sorted({str(r.get(column)) for r in rows})
+        keep = st.multiselect("Keep runs where it is", values, default=values, key=f"cmp_filter_{column}")
+        rows = [r for r in rows if str(r.get(column)) in keep]
+        runs = [r for r in runs if r["id"] in {row["id"] for row in rows}]
+if not rows:
+    st.warning("No run matches these filters.")
+    st.stop()
+
+only_diff = st.toggle("Differences only", value=True, key="cmp_diff",
+                      help="Hide settings that are the same in every run shown.")
+shown_keys = cmp.differing(rows, keys) if only_diff else keys
+columns = ["name", "status", "reason", "dataset", *shown_keys, *metrics]
+picked = st.dataframe([{k: r.get(k) for k in columns} for r in rows], hide_index=True, width="stretch",
+                      on_select="rerun", selection_mode="multi-row", key="cmp_table")
+st.caption("Click a column header to sort. Select rows to compare only those; with none selected, all are shown.")
+selection = picked.selection.rows if picked and picked.selection else []
+selected = [runs[i] for i in selection] or runs
+histories = {r["id"]: store.history(r["id"]) for r in selected}
+
+st.subheader("Curves")
+names = cmp.metric_names(list(histories.values())) or ["val_loss"]
+a, b, c, d = st.columns(4)
+metric = a.selectbox("Metric", names, key="cmp_metric")
+x_axis = b.radio("x axis", ["epoch", "time"], horizontal=True, key="cmp_x",
+                 format_func={"epoch": "epoch", "time": "wall time (s)"}.get)
+smoothing = c.slider("Smoothing (EMA)", 0.0, 0.95, 0.0, 0.05, key="cmp_smoothing")
+varying = cmp.differing(cmp.run_rows(selected), keys)
+colour_by = d.selectbox("Colour by", ["run", *[k for k in varying if k != cmp.SEED_FIELD]], key="cmp_colour")
+groups = cmp.seed_groups(selected)
+group_seeds = any(len(g) > 1 for g in groups) and st.toggle(
+    "Group runs that differ only in seed (mean ± sd)", value=True, key="cmp_group")
+
+if group_seeds:
+    bands = []
+    for i, group in enumerate(groups):
+        x, mean, sd = cmp.mean_band([histories[r["id"]] for r in group], metric)
+        bands.append({"name": cmp.group_label(group, varying), "x": x, "mean": mean, "sd": sd,
+                      "colour": charts.colour_of(i)})
+    st.plotly_chart(charts.mean_bands(bands, metric, metric), key="cmp_bands", width="stretch")
+else:
+    values = sorted({str(cmp.flat_config(r["config"]).get(colour_by)) for r in selected})
+    lines = []
+    for i, r in enumerate(selected):
+        x, y = cmp.series(histories[r["id"]], metric, x_axis)
+        key = str(cmp.flat_config(r["config"]).get(colour_by))
+        colour = charts.colour_of(i if colour_by == "run" else values.index(key))
+        label = r.get("name") or r["id"]
+        lines.append({"name": label if colour_by == "run" else f"{colour_by}={key} · {label}", "x": x, "y": y,
+                      "colour": colour})
+    st.plotly_chart(charts.overlay(lines, metric, "epoch" if x_axis == "epoch" else "seconds", metric, smoothing),
+                    key="cmp_overlay", width="stretch")
+
+if metrics:
+    st.subheader("Final metrics over seeds")
+    final = [m for m in metrics if m.startswith("test_")] or metrics
+    summary = cmp.summary_rows(groups, varying, final)
+    st.dataframe([{"group": s["group"], "runs": s["runs"], **{m: s[f"{m} (mean ± sd)"] for m in final}}
+                  for s in summary], hide_index=True, width="stretch")
+    params = [k for k in varying if k != cmp.SEED_FIELD]
+    if params:
+        target = st.selectbox("Parallel coordinates: colour by", final, key="cmp_parallel_metric")
+        st.plotly_chart(charts.parallel(cmp.run_rows(selected), params, target), key="cmp_parallel", width="stretch")
+
+st.subheader("Export")
+long_rows = [{"run": rid, **h} for rid, history in histories.items() for h in history]
+a, b, c = st.columns(3)
+a.download_button("Run table (CSV)", csv_text([{k: r.get(k) for k in columns} for r in rows]),
+                  file_name="protscope-runs.csv", mime="text/csv", on_click="ignore")
+b.download_button("Curves (CSV)", csv_text(long_rows), file_name="protscope-curves.csv", mime="text/csv",
+                  on_click="ignore")
+c.download_button("Runs and curves (JSON)", json.dumps(clean_json({"runs": selected, "curves": histories})),
+                  file_name="protscope-runs.json", mime="application/json", on_click="ignore")
