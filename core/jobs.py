@@ -39,6 +39,7 @@ class Job:
     label: str
     dataset: str  # the dataset's name, for lists
     owner: str = ""  # the browser session that started it
+    tags: tuple[str, ...] = ()
     submitted: float = field(default_factory=time.time)
 
     @property
@@ -79,11 +80,14 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
 
     def submit(self, config: RunConfig, data: ProteinData, split: Split | None = None, label: str = "",
-               owner: str = "") -> Job:
+               owner: str = "", tags: tuple[str, ...] = ()) -> Job:
         """Queue a run and return at once. Invalid configs raise ProtScopeError here, not in the thread."""
         run_id = new_run_id()
         trainer = Trainer(config, data, split, run_dir=self.runs_dir / run_id, run_id=run_id)
-        job = Job(trainer, label or describe(trainer.config), data.name, owner)
+        job = Job(trainer, label or describe(trainer.config), data.name, owner, tags=tuple(tags))
+        if self.store is not None:  # listed at once, as queued, so a sweep's runs all show before they train
+            self.store.create_run(run_id, job.label, trainer.config.to_dict(), data.name, data.fingerprint(),
+                                  data.task, trainer.run_dir, status="queued", tags=job.tags)
         with self._lock:
             self._jobs[run_id] = job
             self._forget_old()
@@ -95,7 +99,7 @@ class JobManager:
         if self.store is not None:
             from core.store import record_in_background
 
-            recorder = record_in_background(job.trainer, self.store, name=job.label)
+            recorder = record_in_background(job.trainer, self.store, name=job.label, tags=job.tags)
         with self._slots:
             result = job.trainer.run()
         write_run_files(job.trainer.run_dir, result)

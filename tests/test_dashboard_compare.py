@@ -75,3 +75,37 @@ def test_filters_narrow_the_table(store):
     at.selectbox(key="cmp_tag").set_value("(any)").run()
     at.text_input(key="cmp_text").set_value("adam").run()
     assert list(at.dataframe[0].value["name"]) == ["adam-0"]
+
+
+def test_a_sweep_launched_from_the_page_queues_every_run_and_shows_them(store):
+    from dashboard.state import job_manager
+
+    at = compare_page()
+    for key, value in dict(model="mlp", encoding="aac", epochs=1, max_batches=2).items():
+        at.session_state[key] = value
+    at.run()
+    at.multiselect(key="sweep_fields").set_value(["optimizer"]).run()
+    at.text_input(key="sweep_values_optimizer").set_value("sgd,adam").run()
+    at.number_input(key="sweep_seeds").set_value(2).run()
+    assert at.metric[0].value == "4"
+    next(b for b in at.button if b.label == "Launch 4 runs").click().run()
+    assert not at.exception
+    jobs = job_manager().list()
+    assert len(jobs) == 4 and {j.config.optimizer.name for j in jobs} == {"sgd", "adam"}
+    assert {j.config.training.seed for j in jobs} == {0, 1} and all(j.config.training.epochs == 1 for j in jobs)
+    assert at.session_state["cmp_tag"] == "sweep:my-sweep"
+    for job in jobs:
+        job.trainer.wait(120)
+    at.run()
+    table = at.dataframe[0].value
+    assert len(table) == 4 and set(table["optimizer"]) == {"sgd", "adam"}
+    summary = at.dataframe[1].value
+    assert len(summary) == 2 and set(summary["runs"]) == {2}
+
+
+def test_a_bad_sweep_value_is_explained(store):
+    at = compare_page()
+    at.multiselect(key="sweep_fields").set_value(["lr"]).run()
+    at.text_input(key="sweep_values_lr").set_value("0.01,fast").run()
+    assert not at.exception
+    assert "lr" in at.error[0].value and "fast" in at.error[0].value

@@ -8,8 +8,10 @@ from core.serialise import clean_json, csv_text
 from dashboard import charts
 from dashboard import compare as cmp
 from dashboard.state import run_store
+from dashboard.sweep_form import draw as sweep_form
 
 st.title("Compare runs")
+sweep_form()
 store = run_store()
 runs = store.list_runs()
 if not runs:
@@ -21,7 +23,8 @@ if not runs:
 a, b, c = st.columns(3)
 datasets = sorted({r.get("dataset", "") for r in runs})
 chosen_data = a.multiselect("Datasets", datasets, default=datasets, key="cmp_datasets")
-tags = sorted({t for r in runs for t in r.get("tags", [])})
+tags = sorted({t for r in runs for t in r.get("tags", [])} | ({st.session_state.cmp_tag} - {"(any)"}
+                                                            if st.session_state.get("cmp_tag") else set()))
 chosen_tag = b.selectbox("Tag", ["(any)", *tags], key="cmp_tag",
                          help="Sweeps tag their runs sweep:<name>; add your own with `python -m core runs tag`.")
 text = c.text_input("Name contains", key="cmp_text")

@@ -1,0 +1,88 @@
+"""Launch a sweep from the dashboard: pick settings and their values (a grid) times N seeds, see how
+many runs that makes, and queue them all as server jobs. The course's "Compare optimizers"
+exercise is one click. Each run is tagged sweep:<name>, so the Compare page can show just them."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.config import DataConfig
+from core.errors import ProtScopeError
+from core.presets import PRESETS
+from core.run_config import RunConfig
+from core.splits import make_split
+from core.sweeps import SweepSpec, count, expand, parse_grid, preset_sweep
+from dashboard.state import builtin_data, current_config, current_data, current_split, field_names, job_manager
+
+SWEEPABLE = [k for k in field_names() if k not in ("task", "split", "val_fraction", "test_fraction", "identity",
+                                                    "split_seed", "max_length", "long_sequences", "unknown_residues",
+                                                    "binarize_at", "drop_split_overlap", "max_rows", "seed",
+                                                    "id_col", "sequence_col", "label_col", "residue_label_col",
+                                                    "mask_col", "split_col", "device", "precision")]
+OPTIMIZER_PRESET = "optimizer-comparison"
+
+
+def launch(spec: SweepSpec, base: RunConfig, data, split) -> int:
+    """Queue every run of `spec`; returns how many. Invalid combinations are refused before any starts."""
+    runs = expand(spec, base)
+    jobs = job_manager()
+    for run in runs:
+        jobs.submit(run.config, data, split, label=f"{spec.name} {run.label}", owner=st.session_state.session_id,
+                    tags=(f"sweep:{spec.name}",))
+    st.session_state.cmp_tag = f"sweep:{spec.name}"
+    return len(runs)
+
+
+def optimizer_button() -> None:
+    preset = PRESETS[OPTIMIZER_PRESET]
+    epochs = st.number_input("Epochs per run", 1, 200, 10, key="sweep_preset_epochs",
+                             help="The notes train up to 50 epochs with early stopping; on a CPU, 10 keeps the "
+                                  "nine runs to about half an hour.")
+    if st.button("Compare optimizers: SGD+momentum, Adam, AdamW × 3 seeds on eSOL", type="primary"):
+        values = {k: v for k, v in preset.values.items() if k != "dataset"}
+        base = RunConfig().with_values(**{**values, "epochs": int(epochs)})
+        data = builtin_data(preset.values["dataset"], "{}")
+        n = launch(preset_sweep(preset), base, data, make_split(data, DataConfig()))
+        st.success(f"Queued {n} runs (tag sweep:{OPTIMIZER_PRESET}). They train one after another; the table "
+                   "below fills as they go.")
+
+
+def custom_form() -> None:
+    data, problem = current_data()
+    if data is None:
+        st.error(problem)
+        return
+    st.caption(f"On the Data page's dataset (**{data.name}**), starting from the Train page's settings.")
+    name = st.text_input("Sweep name", "my-sweep", key="sweep_name")
+    fields = st.multiselect("Settings to vary", SWEEPABLE, default=["optimizer", "lr"], key="sweep_fields")
+    items = []
+    for key in fields:
+        current = st.session_state.get(key)
+        text = st.text_input(f"{key} values (comma-separated)", str(current if current is not None else ""),
+                             key=f"sweep_values_{key}", help="For list settings such as hidden, write 64x32 for "
+                                                             "one value (64,32).")
+        items.append(f"{key}={text}")
+    seeds = st.number_input("Seeds per setting", 1, 10, 3, key="sweep_seeds")
+    try:
+        spec = SweepSpec(grid=parse_grid(items), seeds=int(seeds), name=name.strip() or "sweep")
+        base = current_config()
+    except ProtScopeError as exc:
+        st.error(str(exc))
+        return
+    n = count(spec)
+    st.metric("Runs", n)
+    if st.button(f"Launch {n} runs", disabled=n == 0):
+        try:
+            launched = launch(spec, base, data, current_split(data))
+        except ProtScopeError as exc:
+            st.error(str(exc))
+            return
+        st.success(f"Queued {launched} runs (tag sweep:{spec.name}).")
+
+
+def draw() -> None:
+    with st.expander("Launch a sweep: several settings × several seeds"):
+        optimizer_button()
+        st.divider()
+        custom_form()
+        st.caption("Larger sweeps can run on a Ray cluster from the command line: "
+                   "`python -m core sweep --grid optimizer=sgd,adam --seeds 3 --ray ADDRESS`.")
