@@ -17,7 +17,8 @@ from core.errors import ProtScopeError
 from core.events import EpochEnd
 from core.run_config import SECTIONS, RunConfig
 from core.serialise import clean_json, escape_formulas, write_run_files
-from core.store import open_store, record_in_background, runs_dir
+from core.recorder import record_in_background
+from core.store import open_store, runs_dir
 
 
 def build_config(preset: str | None, config_file: str | None, flags: dict) -> RunConfig:

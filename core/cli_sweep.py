@@ -105,7 +105,7 @@ def train_sweep(args, name: str, runs: list, where: str) -> int:
     from core.metrics import MAIN_METRICS
     from core.serialise import clean_json
     from core.store import open_store
-    from core.sweeps import run_sweep
+    from core.sweep_runner import run_sweep
 
     out = sys.stderr if args.json else sys.stdout
     backend = "ray" if args.ray is not None else "local"

@@ -97,7 +97,7 @@ class JobManager:
     def _work(self, job: Job) -> None:
         recorder = None
         if self.store is not None:
-            from core.store import record_in_background
+            from core.recorder import record_in_background
 
             recorder = record_in_background(job.trainer, self.store, name=job.label, tags=job.tags)
         with self._slots:

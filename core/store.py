@@ -1,7 +1,7 @@
 """The run store: every training run, its epochs, tags and artifacts, kept in one SQLite file.
 
     store = open_store()                              # runs/protscope.db (PROTSCOPE_DB overrides)
-    record_in_background(trainer, store, name="cnn baseline", tags=("esol",))
+    record_in_background(trainer, store, name="cnn baseline")   # core.recorder: written as it trains
     store.list_runs(status="completed", tag="esol")
     store.history(run_id)                             # epoch rows, each committed as its epoch ended
 
@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from core.errors import ProtScopeError
-from core.events import EpochEnd, RunFailed, RunFinished, RunStarted, StatusChanged
 from core.serialise import clean_json
 
 DB_NAME = "protscope.db"
@@ -59,8 +58,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Runs this process is recording now: mark_interrupted must leave them alone.
-_recording: set[str] = set()
-_recording_lock = threading.Lock()
+RECORDING: set[str] = set()  # ids of runs this process is recording (core.recorder)
+RECORDING_LOCK = threading.Lock()
 
 
 def runs_dir() -> Path:
@@ -329,8 +328,8 @@ def _being_recorded(run_id: str, pid: int | None) -> bool:
     if pid is None:
         return False
     if pid == os.getpid():
-        with _recording_lock:
-            return run_id in _recording
+        with RECORDING_LOCK:
+            return run_id in RECORDING
     if os.name == "nt":
         return False  # os.kill(pid, 0) would end the process on Windows, not probe it
     try:
@@ -340,59 +339,3 @@ def _being_recorded(run_id: str, pid: int | None) -> bool:
     except PermissionError:
         return True  # alive, but another user's
     return True
-
-
-def record(trainer, store: RunStore, name: str = "", tags: Iterable[str] = ()) -> None:
-    """Follow a Trainer's events into `store` until its run ends, in the calling thread."""
-    run_id, data, created, best_epoch, cursor = trainer.run_id, trainer.data, False, 0, 0
-    with _recording_lock:
-        _recording.add(run_id)
-    try:
-        while True:
-            done = trainer.events.wait(timeout=POLL_SECONDS)
-            events, cursor = trainer.events.since(cursor)
-            for event in events:
-                if isinstance(event, RunStarted) or (isinstance(event, RunFailed) and not created):
-                    # A run that fails before it starts (bad settings, no memory) is still recorded.
-                    started = isinstance(event, RunStarted)
-                    store.create_run(run_id, name, event.config if started else trainer.config.to_dict(), data.name,
-                                     data.fingerprint(), data.task, trainer.run_dir,
-                                     device=event.device if started else "",
-                                     parameters=event.parameters if started else 0, started=event.time, tags=tags)
-                    created = True
-                if isinstance(event, EpochEnd):
-                    store.add_epoch(run_id, event.row())
-                    best_epoch = event.best_epoch
-                elif isinstance(event, StatusChanged) and created:
-                    store.set_status(run_id, event.status)
-                elif isinstance(event, RunFinished):
-                    store.finish_run(run_id, event.reason, event.message, event.best_epoch, event.metrics,
-                                     event.checkpoint, ended=event.time)
-                elif isinstance(event, RunFailed):
-                    store.finish_run(run_id, "failed", event.message, best_epoch, ended=event.time)
-            if done:
-                return
-    finally:
-        with _recording_lock:
-            _recording.discard(run_id)
-
-
-class Recorder(threading.Thread):
-    """record() in a daemon thread; `error` holds what stopped it early, if anything."""
-
-    def __init__(self, trainer, store: RunStore, name: str = "", tags: Iterable[str] = ()):
-        super().__init__(name=f"record-{trainer.run_id}", daemon=True)
-        self.trainer, self.store, self.run_name, self.tags = trainer, store, name, tuple(tags)
-        self.error: Exception | None = None
-
-    def run(self) -> None:
-        try:
-            record(self.trainer, self.store, self.run_name, self.tags)
-        except Exception as exc:  # noqa: BLE001 - kept for whoever joins, rather than a traceback on stderr
-            self.error = exc
-
-
-def record_in_background(trainer, store: RunStore, name: str = "", tags: Iterable[str] = ()) -> Recorder:
-    recorder = Recorder(trainer, store, name, tags)
-    recorder.start()
-    return recorder

@@ -15,7 +15,8 @@ from core.errors import ProtScopeError
 from core.events import EpochEnd
 from core.run_config import RunConfig
 from core.splits import make_split
-from core.store import INTERRUPTED_MESSAGE, SCHEMA_VERSION, RunStore, open_store, record, record_in_background
+from core.recorder import record, record_in_background
+from core.store import INTERRUPTED_MESSAGE, SCHEMA_VERSION, RunStore, open_store
 from core.trainer import Trainer
 from tests.conftest import csv_bytes, random_sequences, tiny_dataset
 

@@ -14,7 +14,8 @@ from core.presets import get_preset
 from core.run_config import RunConfig
 from core.serialise import clean_json
 from core.store import open_store
-from core.sweeps import SweepSpec, count, expand, parse_grid, parse_random, preset_sweep, run_sweep
+from core.sweep_runner import run_sweep
+from core.sweeps import SweepSpec, count, expand, parse_grid, parse_random, preset_sweep
 from tests.conftest import tiny_dataset
 
 ROOT = Path(__file__).resolve().parent.parent

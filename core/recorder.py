@@ -1,0 +1,71 @@
+"""Recording a training run into the run store as it goes.
+
+    recorder = record_in_background(trainer, store, name="cnn baseline", tags=("esol",))
+
+The recorder follows the Trainer's events: the run is created when it starts, each epoch is
+committed when it ends, and the end (finished, stopped, diverged or failed) is written with its
+reason. A run the recorder is following is never marked "interrupted" by another opener.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from core.events import EpochEnd, RunFailed, RunFinished, RunStarted, StatusChanged
+from core.store import POLL_SECONDS, RunStore, RECORDING, RECORDING_LOCK
+
+
+def record(trainer, store: RunStore, name: str = "", tags: Iterable[str] = ()) -> None:
+    """Follow a Trainer's events into `store` until its run ends, in the calling thread."""
+    run_id, data, created, best_epoch, cursor = trainer.run_id, trainer.data, False, 0, 0
+    with RECORDING_LOCK:
+        RECORDING.add(run_id)
+    try:
+        while True:
+            done = trainer.events.wait(timeout=POLL_SECONDS)
+            events, cursor = trainer.events.since(cursor)
+            for event in events:
+                if isinstance(event, RunStarted) or (isinstance(event, RunFailed) and not created):
+                    # A run that fails before it starts (bad settings, no memory) is still recorded.
+                    started = isinstance(event, RunStarted)
+                    store.create_run(run_id, name, event.config if started else trainer.config.to_dict(), data.name,
+                                     data.fingerprint(), data.task, trainer.run_dir,
+                                     device=event.device if started else "",
+                                     parameters=event.parameters if started else 0, started=event.time, tags=tags)
+                    created = True
+                if isinstance(event, EpochEnd):
+                    store.add_epoch(run_id, event.row())
+                    best_epoch = event.best_epoch
+                elif isinstance(event, StatusChanged) and created:
+                    store.set_status(run_id, event.status)
+                elif isinstance(event, RunFinished):
+                    store.finish_run(run_id, event.reason, event.message, event.best_epoch, event.metrics,
+                                     event.checkpoint, ended=event.time)
+                elif isinstance(event, RunFailed):
+                    store.finish_run(run_id, "failed", event.message, best_epoch, ended=event.time)
+            if done:
+                return
+    finally:
+        with RECORDING_LOCK:
+            RECORDING.discard(run_id)
+
+
+class Recorder(threading.Thread):
+    """record() in a daemon thread; `error` holds what stopped it early, if anything."""
+
+    def __init__(self, trainer, store: RunStore, name: str = "", tags: Iterable[str] = ()):
+        super().__init__(name=f"record-{trainer.run_id}", daemon=True)
+        self.trainer, self.store, self.run_name, self.tags = trainer, store, name, tuple(tags)
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        try:
+            record(self.trainer, self.store, self.run_name, self.tags)
+        except Exception as exc:  # noqa: BLE001 - kept for whoever joins, rather than a traceback on stderr
+            self.error = exc
+
+
+def record_in_background(trainer, store: RunStore, name: str = "", tags: Iterable[str] = ()) -> Recorder:
+    recorder = Recorder(trainer, store, name, tags)
+    recorder.start()
+    return recorder
