@@ -41,6 +41,11 @@ def add_sweep_parser(sub) -> None:
     sweep.add_argument("--db", help="the run database (default: $PROTSCOPE_DB, else runs/protscope.db)")
     sweep.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
                        help="run on Ray: a cluster's address, or none to start a local one")
+    sweep.add_argument("--backend", choices=("local", "ray"), default="local",
+                       help="where the runs train: here, one after another (local), or as Ray tasks (ray)")
+    sweep.add_argument("--ray-address", metavar="ADDRESS", default=None,
+                       help="with --backend ray: a cluster's address, or auto for the one this machine belongs to "
+                            "(default: start a local Ray instance)")
     sweep.add_argument("--ray-cpus", type=int, help="CPUs of the local Ray cluster (default: one per run, at most "
                                                     "all); each run takes one")
     sweep.add_argument("--gpus-per-run", type=float, default=0.0,
@@ -108,7 +113,8 @@ def train_sweep(args, name: str, runs: list, where: str) -> int:
     from core.sweep_runner import run_sweep
 
     out = sys.stderr if args.json else sys.stdout
-    backend = "ray" if args.ray is not None else "local"
+    backend = "ray" if args.ray is not None or args.backend == "ray" or args.ray_address else "local"
+    address = args.ray or args.ray_address or None
     print(f"sweep '{name}' on {where}: {len(runs)} runs" + (" on Ray" if backend == "ray" else ""), file=out,
           flush=True)
     finished = []
@@ -123,13 +129,14 @@ def train_sweep(args, name: str, runs: list, where: str) -> int:
 
     try:
         reports = run_sweep(runs, None, open_store(args.db), tags=args.run_tags, backend=backend,
-                            ray_address=args.ray or None, on_result=progress, ray_cpus=args.ray_cpus,
+                            ray_address=address, on_result=progress, ray_cpus=args.ray_cpus,
                             gpus_per_run=args.gpus_per_run)
     except ModuleNotFoundError as exc:
         if exc.name != "ray":
             raise
-        raise ProtScopeError("Ray is not installed", fix="pip install ray (see requirements.txt), or leave out "
-                             "--ray to train here") from None
+        raise ProtScopeError("the Ray backend needs the ray package, which is not installed",
+                             fix="pip install -r requirements-ray.txt, or leave out --backend ray to train "
+                                 "here") from None
     failed = sum(r["status"] == "failed" for r in reports)
     if args.json:
         print(json.dumps(clean_json([{k: r[k] for k in ("run_id", "label", "status", "metrics")} for r in reports])))

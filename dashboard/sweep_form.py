@@ -39,7 +39,9 @@ def optimizer_button() -> None:
                                   "nine runs to about half an hour.")
     if st.button("Compare optimizers: SGD+momentum, Adam, AdamW × 3 seeds on eSOL", type="primary"):
         values = {k: v for k, v in preset.values.items() if k != "dataset"}
-        base = RunConfig().with_values(**{**values, "epochs": int(epochs)})
+        # The Train page's quick-check limit (max_batches) applies too, for a fast classroom demo.
+        budget = {"epochs": int(epochs), "max_batches": int(st.session_state.get("max_batches", 0))}
+        base = RunConfig().with_values(**{**values, **budget})
         data = builtin_data(preset.values["dataset"], "{}")
         n = launch(preset_sweep(preset), base, data, make_split(data, DataConfig()))
         st.success(f"Queued {n} runs (tag sweep:{OPTIMIZER_PRESET}). They train one after another; the table "
@@ -79,8 +81,20 @@ def custom_form() -> None:
         st.success(f"Queued {launched} runs (tag sweep:{spec.name}).")
 
 
+def cancel_buttons() -> None:
+    """Stop the queued and running runs of each sweep still going; finished runs are kept."""
+    jobs = job_manager().active()
+    for tag in sorted({t for j in jobs for t in j.tags if t.startswith("sweep:")}):
+        mine = [j for j in jobs if tag in j.tags]
+        if st.button(f"Cancel {tag} ({len(mine)} runs left)", key=f"cancel_{tag}"):
+            for job in mine:
+                job.trainer.stop()
+            st.toast(f"Stopping {len(mine)} runs of {tag}.")
+
+
 def draw() -> None:
-    with st.expander("Launch a sweep: several settings × several seeds"):
+    with st.expander("Launch a sweep: several settings × several seeds", expanded=bool(job_manager().active())):
+        cancel_buttons()
         optimizer_button()
         st.divider()
         custom_form()

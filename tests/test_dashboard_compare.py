@@ -109,3 +109,45 @@ def test_a_bad_sweep_value_is_explained(store):
     at.text_input(key="sweep_values_lr").set_value("0.01,fast").run()
     assert not at.exception
     assert "lr" in at.error[0].value and "fast" in at.error[0].value
+
+
+def test_the_compare_optimizers_preset_runs_end_to_end_and_shows_bands(store):
+    from dashboard.state import job_manager
+
+    at = compare_page()
+    at.session_state["max_batches"] = 2  # a small budget: 9 runs of 2 batches
+    at.number_input(key="sweep_preset_epochs").set_value(1).run()
+    next(b for b in at.button if b.label.startswith("Compare optimizers")).click().run()
+    assert not at.exception
+    jobs = job_manager().list()
+    assert len(jobs) == 9
+    settings = {(j.config.optimizer.name, j.config.optimizer.lr, j.config.optimizer.momentum,
+                 j.config.optimizer.weight_decay) for j in jobs}
+    assert ("sgd", 0.01, 0.9, 0.0) in settings and ("adamw", 1e-3, 0.9, 0.01) in settings
+    assert all(j.config.model.name == "cnn" and j.data.name == "esol" for j in jobs)
+    for job in jobs:
+        assert job.trainer.wait(300).status == "completed"
+    at.run()
+    assert at.session_state["cmp_tag"] == "sweep:optimizer-comparison"
+    assert len(at.dataframe[0].value) == 9
+    summary = at.dataframe[1].value
+    assert len(summary) == 3 and set(summary["runs"]) == {3}
+    assert all("±" in v for v in summary["test_accuracy"])
+    bands = next(c for c in at.get("plotly_chart") if "fill" in c.proto.spec)
+    assert bands is not None
+
+
+def test_a_running_sweep_can_be_cancelled(store):
+    from dashboard.state import job_manager
+
+    at = compare_page()
+    for key, value in dict(model="mlp", encoding="aac", epochs=500).items():
+        at.session_state[key] = value
+    at.run()
+    at.multiselect(key="sweep_fields").set_value(["optimizer"]).run()
+    at.text_input(key="sweep_values_optimizer").set_value("sgd,adam").run()
+    next(b for b in at.button if b.label.startswith("Launch")).click().run()
+    at.run()
+    next(b for b in at.button if b.label.startswith("Cancel sweep:my-sweep")).click().run()
+    for job in job_manager().list():
+        assert job.trainer.wait(60).status == "stopped"

@@ -167,16 +167,17 @@ def test_a_ray_sweep_records_results_on_the_driver(tmp_path, binary_csv):
         import ray
     except ImportError:
         if os.environ.get("CI"):
-            raise  # ray is in requirements.txt: under CI a missing Ray is a failure, not a skip
+            raise  # make test installs requirements-ray.txt: under CI a missing Ray is a failure, not a skip
         pytest.skip("ray is not installed")
     base = RunConfig().with_values(path=str(_binary_csv(tmp_path, binary_csv)), **TINY)
-    runs = expand(SweepSpec(grid={"optimizer": ("sgd", "adam")}, name="on-ray"), base)
+    runs = expand(SweepSpec(grid={"optimizer": ("sgd", "adam")}, seeds=2, name="on-ray"), base)
     store = open_store(tmp_path / "db")
     try:
         reports = run_sweep(runs, None, store, tags=("ray",), runs_dir=tmp_path / "runs", backend="ray", ray_cpus=2)
     finally:
         ray.shutdown()
-    assert [r["label"] for r in reports] == ["optimizer=sgd", "optimizer=adam"]
+    assert [r["label"] for r in reports] == ["optimizer=sgd seed=0", "optimizer=sgd seed=1", "optimizer=adam seed=0",
+                                             "optimizer=adam seed=1"]
     assert all(r["status"] == "completed" for r in reports), reports
     for report in reports:
         run = store.get_run(report["run_id"])
@@ -240,3 +241,22 @@ def test_the_cli_refuses_bad_sweeps_with_one_error_line(capsys, argv, message):
     assert main(["sweep", "--dataset", "esol", "--dry-run", *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(message)
+
+
+def test_backend_flags_name_the_ray_backend_and_a_missing_ray_is_explained(monkeypatch, capsys):
+    import builtins
+
+    from core.cli import main
+
+    real_import = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray":
+            raise ModuleNotFoundError("No module named 'ray'", name="ray")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    code = main(["sweep", "--dataset", "esol", "--grid", "optimizer=sgd,adam", "--epochs", "1", "--max-batches", "1",
+                 "--backend", "ray", "--ray-address", "auto"])
+    assert code == 2
+    assert "requirements-ray.txt" in capsys.readouterr().err
