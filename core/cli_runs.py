@@ -1,4 +1,4 @@
-"""`python -m core runs list|rename|tag|untag|delete`: the recorded runs in the run store."""
+"""`python -m core runs list|rename|tag|untag|delete|export`: the recorded runs in the run store."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from core.errors import ProtScopeError
+from core.export_runs import FORMATS, export_runs
 from core.serialise import clean_json
 from core.store import RunStore, default_db_path, open_store
 
@@ -40,6 +41,11 @@ def add_runs_parser(sub) -> None:
     delete.add_argument("id")
     delete.add_argument("--keep-files", action="store_true", help="keep the run's folder (checkpoint, config)")
     delete.set_defaults(run=cmd_delete)
+    export = actions.add_parser("export", parents=[db], help="write runs as TensorBoard event files or CSV + JSON")
+    export.add_argument("ids", metavar="ID", nargs="+")
+    export.add_argument("--format", dest="fmt", choices=FORMATS, required=True)
+    export.add_argument("--out", required=True, help="the folder to write <out>/<id>/ into")
+    export.set_defaults(run=cmd_export)
 
 
 def store_for(args) -> RunStore:
@@ -93,4 +99,10 @@ def cmd_delete(args) -> int:
     print(f"deleted run {args.id}" + (" and its folder" if removed else ""))
     if folder and not removed and not args.keep_files and Path(folder).exists():
         print(f"kept its folder {folder}: it is not inside the runs folder {store.runs_root}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    for path in export_runs(store_for(args), args.ids, args.fmt, args.out):
+        print(f"wrote {path}")
     return 0

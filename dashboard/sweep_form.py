@@ -81,6 +81,17 @@ def custom_form() -> None:
         st.success(f"Queued {launched} runs (tag sweep:{spec.name}).")
 
 
+def sweep_progress() -> None:
+    """How far each sweep of this server has got, redrawn every two seconds while any run is going."""
+    jobs = [j for j in job_manager().list() if any(t.startswith("sweep:") for t in j.tags)]
+    for tag in sorted({t for j in jobs for t in j.tags if t.startswith("sweep:")}):
+        mine = [j for j in jobs if tag in j.tags]
+        done = sum(j.done for j in mine)
+        running = [j for j in mine if not j.done and j.snapshot().status == "running"]
+        now = f" · training {running[0].label.removeprefix(tag[6:]).strip()}" if running else ""
+        st.progress(done / len(mine), text=f"{tag}: {done} of {len(mine)} runs finished{now}")
+
+
 def cancel_buttons() -> None:
     """Stop the queued and running runs of each sweep still going; finished runs are kept."""
     jobs = job_manager().active()
@@ -93,7 +104,9 @@ def cancel_buttons() -> None:
 
 
 def draw() -> None:
-    with st.expander("Launch a sweep: several settings × several seeds", expanded=bool(job_manager().active())):
+    active = bool(job_manager().active())
+    st.fragment(run_every=2.0 if active else None)(sweep_progress)()
+    with st.expander("Launch a sweep: several settings × several seeds", expanded=active):
         cancel_buttons()
         optimizer_button()
         st.divider()
