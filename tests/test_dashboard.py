@@ -246,3 +246,24 @@ def test_a_homology_split_keeps_clusters_together():
     table = at.dataframe[-1].value
     assert table["proteins"].sum() == 40
     assert all(n % 4 == 0 for n in table["proteins"])  # whole families only
+
+
+def test_runs_from_before_a_restart_can_still_predict(tmp_path, tiny):
+    """A run trained elsewhere (the command line, or before the server restarted) is read from the
+    store, and its saved model predicts."""
+    from core.recorder import record_in_background
+    from core.trainer import Trainer
+    from dashboard.state import run_store
+    from tests.test_engine import config
+
+    data, split = tiny["binary"]
+    trainer = Trainer(config(epochs=1), data, split, run_dir=tmp_path / "runs" / "cli-run", run_id="cli-run")
+    recorder = record_in_background(trainer, run_store(), name="from the CLI")
+    trainer.run()
+    recorder.join(30)
+    at = app()
+    at.switch_page("app_pages/predict.py").run()
+    assert at.selectbox(key="predict_run").value == "cli-run"
+    at.text_area(key="predict_text").set_value("MKVLAAGIVALLLAAGCSSSKEEKK\n")
+    next(b for b in at.button if b.label == "Predict").click().run()
+    assert not at.exception and list(at.dataframe[0].value["id"]) == ["seq1"]

@@ -7,24 +7,32 @@ import streamlit as st
 from core.errors import ProtScopeError
 from core.predict import parse_pasted, predict_sequences, read_sequences
 from core.serialise import csv_text
-from dashboard.state import job_manager
+from dashboard.state import job_manager, run_store
 
 st.title("Predict")
-usable = [j for j in job_manager().finished() if j.result.checkpoint and Path(j.result.checkpoint).is_file()]
-if not usable:
+# Every run with a saved model: this server's, and earlier ones from the run store (other sessions,
+# the command line, before a restart).
+models = {j.run_id: {"label": j.label, "dataset": j.dataset, "task": j.data.task, "checkpoint": j.result.checkpoint,
+                     "metrics": j.result.metrics} for j in job_manager().finished() if j.result.checkpoint}
+for run in run_store().list_runs():
+    if run["id"] not in models and run.get("checkpoint"):
+        models[run["id"]] = {"label": run.get("name") or run["id"], "dataset": run.get("dataset", ""),
+                             "task": run.get("task", ""), "checkpoint": run["checkpoint"],
+                             "metrics": run.get("metrics") or {}}
+models = {k: v for k, v in models.items() if Path(v["checkpoint"]).is_file()}
+if not models:
     st.info("No trained model yet. Train a run on the Train page; every finished run keeps its best model "
             "here for prediction.")
     st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/monitoring:")
     st.stop()
 
-by_id = {j.run_id: j for j in usable}
-run_id = st.selectbox("Model", list(by_id), key="predict_run",
-                      format_func=lambda r: f"{r} · {by_id[r].label} · {by_id[r].dataset}")
-job = by_id[run_id]
-test = job.result.metrics.get("test", {})
-st.caption(f"Task **{job.data.task}**" + (f", classes {', '.join(job.data.classes)}" if job.data.classes else "")
-           + (" · test " + ", ".join(f"{k} {v:.3f}" for k, v in test.items() if k in ("accuracy", "mcc", "r2",
-                                                                                       "spearman")) if test else ""))
+run_id = st.selectbox("Model", list(models), key="predict_run",
+                      format_func=lambda r: f"{r} · {models[r]['label']} · {models[r]['dataset']}")
+model = models[run_id]
+test = model["metrics"].get("test", {})
+st.caption(f"Task **{model['task']}**" + (" · test " + ", ".join(
+    f"{k} {v:.3f}" for k, v in test.items() if k in ("accuracy", "mcc", "r2", "spearman") and v is not None)
+    if test else ""))
 
 pasted, uploaded = st.tabs(["Paste sequences", "Upload a file"])
 with pasted:
@@ -45,7 +53,7 @@ if st.button("Predict", type="primary"):
         st.stop()
     with st.spinner(f"Predicting {len(sequences):,} sequences…"):
         try:
-            rows, problems, notes = predict_sequences(job.result.checkpoint, ids, sequences)
+            rows, problems, notes = predict_sequences(model["checkpoint"], ids, sequences)
         except ProtScopeError as exc:
             st.error(str(exc))
             st.stop()
