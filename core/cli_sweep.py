@@ -51,6 +51,9 @@ def add_sweep_parser(sub) -> None:
     sweep.add_argument("--gpus-per-run", type=float, default=0.0,
                        help="GPUs each Ray run reserves, e.g. 0.5 (default 0: Ray hides the GPUs from the run, so it "
                             "trains on the CPU)")
+    sweep.add_argument("--parallel", type=int, default=1, metavar="N",
+                       help="local backend: runs that train at once in background threads (default 1: on a CPU, "
+                            "two runs at once each go at less than half speed)")
     sweep.add_argument("--dry-run", action="store_true", help="list the runs and their count; train nothing")
     sweep.add_argument("--json", action="store_true", help="print only a JSON list on stdout (progress on stderr)")
     for name, section in SECTIONS.items():
@@ -130,7 +133,7 @@ def train_sweep(args, name: str, runs: list, where: str) -> int:
     try:
         reports = run_sweep(runs, None, open_store(args.db), tags=args.run_tags, backend=backend,
                             ray_address=address, on_result=progress, ray_cpus=args.ray_cpus,
-                            gpus_per_run=args.gpus_per_run)
+                            gpus_per_run=args.gpus_per_run, parallel=max(1, args.parallel))
     except ModuleNotFoundError as exc:
         if exc.name != "ray":
             raise

@@ -41,6 +41,7 @@ class Job:
     owner: str = ""  # the browser session that started it
     tags: tuple[str, ...] = ()
     submitted: float = field(default_factory=time.time)
+    finished_recording: threading.Event = field(default_factory=threading.Event)  # files and store written
 
     @property
     def run_id(self) -> str:
@@ -100,11 +101,14 @@ class JobManager:
             from core.recorder import record_in_background
 
             recorder = record_in_background(job.trainer, self.store, name=job.label, tags=job.tags)
-        with self._slots:
-            result = job.trainer.run()
-        write_run_files(job.trainer.run_dir, result)
-        if recorder is not None:
-            recorder.join(timeout=30)
+        try:
+            with self._slots:
+                result = job.trainer.run()
+            write_run_files(job.trainer.run_dir, result)
+            if recorder is not None:
+                recorder.join(timeout=30)
+        finally:
+            job.finished_recording.set()
 
     def list(self) -> list[Job]:
         with self._lock:

@@ -21,7 +21,7 @@ from core.sweeps import SweepRun
 
 def run_sweep(runs: list[SweepRun], data=None, store=None, tags=(), runs_dir=None, backend: str = "local",
               ray_address: str | None = None, on_result=None, ray_cpus: int | None = None,
-              gpus_per_run: float = 0.0) -> list[dict]:
+              gpus_per_run: float = 0.0, parallel: int = 1) -> list[dict]:
     """Train and record every run; returns {run_id, label, status, message, metrics, task} per run, in order.
 
     `data`: a ProteinData used for every run, a DataConfig that replaces every run's data section,
@@ -38,18 +38,16 @@ def run_sweep(runs: list[SweepRun], data=None, store=None, tags=(), runs_dir=Non
     root = Path(runs_dir) if runs_dir else default_runs_dir()
     tags = tuple(tags)
     if backend == "local":
-        return _run_local(runs, data, store, tags, root, on_result)
+        return _run_local(runs, data, store, tags, root, on_result, parallel)
     if backend == "ray":
         return _run_ray(runs, data, store, tags, root, ray_address, on_result, ray_cpus, gpus_per_run)
     raise ProtScopeError(f"unknown sweep backend '{backend}'", fix="use local or ray")
 
 
-def _run_local(runs, data, store, tags, root: Path, on_result) -> list[dict]:
+def _run_local(runs, data, store, tags, root: Path, on_result, parallel: int = 1) -> list[dict]:
     from core.datasets import load_data
-    from core.serialise import write_run_files
+    from core.jobs import JobManager
     from core.splits import make_split
-    from core.recorder import record_in_background
-    from core.trainer import Trainer, new_run_id
 
     loaded: dict[str, tuple] = {}  # data section JSON -> (data, split): loaded once per distinct data section
     for run in runs:  # all loaded and checked before the first run trains, so a bad one fails fast
@@ -62,21 +60,26 @@ def _run_local(runs, data, store, tags, root: Path, on_result) -> list[dict]:
         except ProtScopeError as exc:
             raise ProtScopeError(f"sweep run '{run.label}' cannot train on this data: {exc.problem}",
                                  fix=exc.fix) from None
-    reports = []
+    # Runs are server-style jobs: `parallel` train at once in background threads, the rest wait as
+    # "queued" in the store (so progress shows), and Ctrl-C stops them all, keeping what finished.
+    jobs = JobManager(root, max_concurrent=parallel, store=store)
+    submitted = []
     for run in runs:
         chosen, split = loaded[json.dumps(run.config.data.to_dict(), sort_keys=True)]
-        run_id = new_run_id()
-        trainer = Trainer(run.config, chosen, split, run_dir=root / run_id, run_id=run_id)
-        recorder = record_in_background(trainer, store, name=f"{run.sweep} {run.label}",
-                                        tags=(f"sweep:{run.sweep}", *tags))
-        result = trainer.run()
-        write_run_files(trainer.run_dir, result)
-        recorder.join()
-        message = result.message + (f" (not fully recorded: {recorder.error})" if recorder.error else "")
-        reports.append({"run_id": run_id, "label": run.label, "status": result.status, "message": message,
-                        "metrics": result.metrics, "task": chosen.task})
-        if on_result:
-            on_result(reports[-1])
+        submitted.append(jobs.submit(run.config, chosen, split, label=f"{run.sweep} {run.label}",
+                                     tags=(f"sweep:{run.sweep}", *tags)))
+    reports = []
+    try:
+        for run, job in zip(runs, submitted):
+            result = job.trainer.wait()
+            job.finished_recording.wait(30)
+            reports.append({"run_id": job.run_id, "label": run.label, "status": result.status,
+                            "message": result.message, "metrics": result.metrics, "task": job.data.task})
+            if on_result:
+                on_result(reports[-1])
+    except KeyboardInterrupt:
+        jobs.stop_all()
+        raise
     return reports
 
 

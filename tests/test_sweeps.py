@@ -131,12 +131,14 @@ def test_parse_random_reads_distributions():
         parse_random(["lr=loguniform:1e-2:1e-4"])
 
 
-def test_a_local_sweep_trains_and_records_every_run(tmp_path):
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_a_local_sweep_trains_and_records_every_run(tmp_path, parallel):
     data = tiny_dataset("binary")
     runs = expand(SweepSpec(grid={"lr": (1e-3, 1e-2)}, seeds=2, name="tiny"), RunConfig().with_values(**TINY))
     store = open_store(tmp_path / "db")
     seen = []
-    reports = run_sweep(runs, data, store, tags=("course",), runs_dir=tmp_path / "runs", on_result=seen.append)
+    reports = run_sweep(runs, data, store, tags=("course",), runs_dir=tmp_path / "runs", on_result=seen.append,
+                        parallel=parallel)
     assert [r["label"] for r in reports] == [r.label for r in runs] and seen == reports
     assert all(r["status"] == "completed" and "test" in r["metrics"] for r in reports)
     recorded = store.list_runs(tag="sweep:tiny")
