@@ -58,7 +58,7 @@ MONITORS = {"val_loss": ("val_loss", "min"), "val_accuracy": ("val_score", "max"
 
 def fill(template: str, values: dict, **extra) -> str:
     """The dedented template with each `$name` replaced. A multi-line value is indented like the line it
-    replaces into; a line that held only a placeholder whose value is empty is dropped."""
+    replaces into; a line that held only a `$name` whose value is empty is dropped."""
     values, lines = {**values, **extra}, []
     for line in textwrap.dedent(template).strip("\n").split("\n"):
         lead = line[:len(line) - len(line.lstrip())]

@@ -192,10 +192,11 @@ def test_find_learning_rate_offers_a_suggestion_that_sets_the_slider():
     at = tiny_training(app())
     next(b for b in at.button if b.label == "Find learning rate").click().run()
     assert not at.exception
-    use = [b for b in at.button if b.label.startswith("Use lr")]
-    if use:  # a suggestion exists when the loss fell at all
-        use[0].click().run()
-        assert f"{at.session_state['lr']:.1e}" in use[0].label
+    assert any("fell fastest around lr" in m.value for m in at.markdown)
+    use = next(b for b in at.button if b.label.startswith("Use lr"))
+    suggested = use.label.removeprefix("Use lr = ")
+    use.click().run()
+    assert f"{at.session_state['lr']:.1e}" == suggested
 
 
 def test_predict_page_reports_bad_rows_and_predicts_the_rest():
