@@ -279,4 +279,5 @@ def parallel(rows: list[dict], params: list[str], metric: str) -> go.Figure:
                              tickvals=list(range(len(names))), ticktext=names))
     colour = [float(r.get(metric)) if isinstance(r.get(metric), (int, float)) else np.nan for r in rows]
     fig = go.Figure(go.Parcoords(dimensions=dims, line=dict(color=colour, colorscale="Viridis", showscale=True)))
-    return styled(fig, f"Settings against {metric}", height=420)
+    fig = styled(fig, f"Settings against {metric}", height=440)
+    return fig.update_layout(margin=dict(t=95, l=60, r=60))  # room for the axis names above the axes

@@ -114,12 +114,15 @@ def mean_band(histories: list[list[dict]], metric: str) -> tuple[np.ndarray, np.
 
 
 def metric_names(histories: list[list[dict]]) -> list[str]:
-    """Metrics present in the histories, losses first, then validation metrics, then training ones."""
+    """Metrics present in the histories: val_loss and train_loss first, then validation metrics, then
+    training ones."""
     names: list[str] = []
     for history in histories:
         for h in history[:1]:
             names += [k for k in h if k not in names and k not in ("epoch", "lr", "grad_norm", "seconds")]
-    return sorted(names, key=lambda n: (not n.endswith("loss"), not n.startswith("val_"), n))
+    first = ("val_loss", "train_loss")
+    return sorted(names, key=lambda n: (n not in first, first.index(n) if n in first else 0,
+                                        not n.startswith("val_"), n))
 
 
 def _number(value) -> float:

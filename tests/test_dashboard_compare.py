@@ -53,6 +53,8 @@ def test_runs_grouped_by_seed_with_differences_only(store):
     table = at.dataframe[0].value
     assert len(table) == 4
     assert "optimizer" in table.columns and "seed" in table.columns and "lr" not in table.columns
+    assert "test_accuracy" in table.columns and "test_fraction" not in table.columns
+    assert at.selectbox(key="cmp_metric").value == "val_loss"
     at.toggle(key="cmp_diff").set_value(False).run()
     assert "lr" in at.dataframe[0].value.columns
     summary = at.dataframe[1].value

@@ -32,7 +32,7 @@ runs = [r for r in runs if r.get("dataset", "") in chosen_data and (chosen_tag =
     "tags", [])) and text.lower() in (r.get("name") or r["id"]).lower()]
 rows = cmp.run_rows(runs)
 keys = cmp.config_keys(runs)
-metrics = sorted({k for r in rows for k in r if k.startswith(("test_", "val_"))})
+metrics = sorted({k for r in runs for k in cmp.final_metrics(r)})  # not config fields such as val_fraction
 
 with st.expander("Filter by any setting or metric"):
     column = st.selectbox("Column", ["(none)", *keys, *metrics], key="cmp_filter_col")
