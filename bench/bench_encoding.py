@@ -17,7 +17,6 @@ a smoke run at tiny sizes (prints only, unless `--readme PATH` is given).
 """
 from __future__ import annotations
 
-import argparse
 import datetime
 import gc
 import os
@@ -37,6 +36,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from bench.report import bench_main  # noqa: E402
 from core import alphabet  # noqa: E402
 from core.columns import ColumnMap, Records  # noqa: E402
 from core.config import DataConfig, EncodingConfig  # noqa: E402
@@ -45,16 +45,6 @@ from core.encodings import ENCODINGS  # noqa: E402
 
 README = ROOT / "bench" / "README.md"
 NAME = "encoding"
-START, END = f"<!-- {NAME}:start -->", f"<!-- {NAME}:end -->"
-INTRO = """# ProtScope benchmarks
-
-Each `bench/bench_*.py` script measures part of the engine against a straightforward reference
-and rewrites its own section of this file (between its `<!-- name:start -->` and
-`<!-- name:end -->` markers). Results are ratios measured side by side in one process, because
-absolute times on a shared machine are noise. `make bench` (that is, `python bench/run_all.py`)
-runs every script; `python bench/bench_encoding.py` runs one; `--quick` runs tiny sizes as a
-smoke test and leaves this file alone.
-"""
 
 # Amino-acid composition of UniProtKB/Swiss-Prot, percent (release 2024).
 AA_PERCENT = {"A": 8.25, "R": 5.53, "N": 4.06, "D": 5.46, "C": 1.38, "Q": 3.93, "E": 6.72, "G": 7.07,
@@ -451,41 +441,8 @@ def markdown(report: dict) -> str:
     return "\n".join(out)
 
 
-def update_readme(path: Path, section: str) -> None:
-    """Replace this script's section between its markers, appending it (or creating the file) if absent."""
-    block = f"{START}\n{section}\n{END}"
-    text = path.read_text() if path.exists() else INTRO
-    if START in text and END in text and text.index(START) < text.index(END):
-        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, a smoke test; does not write the README")
-    parser.add_argument("--readme", type=Path, default=None,
-                        help=f"markdown file to update (default {README.relative_to(ROOT)}, full runs only)")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    args = parser.parse_args(argv)
-
-    report = run(quick=args.quick)
-    print()
-    print(text_table(report["rows"]))
-    print()
-    for key, value in report["info"].items():
-        print(f"{key}: {value}")
-    target = args.readme or (None if args.quick else README)
-    if target is not None and not args.no_readme:
-        update_readme(target, markdown(report))
-        print(f"wrote the '{NAME}' section of {target}")
-    missed = [r.what for r in report["rows"] if r.passed is False]
-    if missed:
-        print(f"{len(missed)} target(s) missed: " + "; ".join(w.replace("`", "") for w in missed))
-    return 1 if (missed and args.strict) else 0
+    return bench_main(__doc__, run, markdown, text_table, NAME, README, argv)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ smoke run at tiny sizes (prints only, unless `--readme PATH` is given).
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import gc
@@ -47,6 +46,7 @@ from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, Dataset, TensorDataset  # noqa: E402
 
 from bench_encoding import HEADER, Row, fmt_time, machine_info, text_table  # noqa: E402
+from bench.report import bench_main  # noqa: E402
 from core.alphabet import ALPHABET  # noqa: E402
 from core.batches import BUCKET_BATCHES, make_batch  # noqa: E402
 from core.dataset import SPLITS, ProteinData  # noqa: E402
@@ -63,7 +63,6 @@ from core.trainer import Trainer  # noqa: E402
 
 README = ROOT / "bench" / "README.md"
 NAME = "engine"
-START, END = f"<!-- {NAME}:start -->", f"<!-- {NAME}:end -->"
 THREADS = 2
 SEED = 0
 BATCH = 32
@@ -948,41 +947,8 @@ def markdown(report: dict) -> str:
     return "\n".join(out)
 
 
-def update_readme(path: Path, section: str) -> None:
-    """Replace this script's section between its markers, appending it if absent."""
-    block = f"{START}\n{section}\n{END}"
-    text = path.read_text() if path.exists() else "# ProtScope benchmarks\n"
-    if START in text and END in text and text.index(START) < text.index(END):
-        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, a smoke test; does not write the README")
-    parser.add_argument("--readme", type=Path, default=None,
-                        help=f"markdown file to update (default {README.relative_to(ROOT)}, full runs only)")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    args = parser.parse_args(argv)
-
-    report = run(quick=args.quick)
-    print()
-    print(text_table(report["rows"]))
-    print()
-    for key, value in report["info"].items():
-        print(f"{key}: {value}")
-    target = args.readme or (None if args.quick else README)
-    if target is not None and not args.no_readme:
-        update_readme(target, markdown(report))
-        print(f"wrote the '{NAME}' section of {target}")
-    missed = [r.what for r in report["rows"] if r.passed is False]
-    if missed:
-        print(f"{len(missed)} target(s) missed: " + "; ".join(w.replace("`", "") for w in missed))
-    return 1 if (missed and args.strict) else 0
+    return bench_main(__doc__, run, markdown, text_table, NAME, README, argv)
 
 
 if __name__ == "__main__":
