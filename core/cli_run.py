@@ -7,7 +7,6 @@ finally one flag per config field (`--lr 1e-3`, `--model cnn`, `--hidden 256,64`
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -81,10 +80,10 @@ def cmd_train(args) -> int:
         print(f"warning: the run was not fully recorded in {store.path}: {recorder.error}", file=sys.stderr)
     if result.status == "failed":
         print(f"error: {result.message}", file=sys.stderr)
-    from core.diagnosis import diagnose
+    from core.diagnosis import chance_loss, diagnose
 
-    chance = math.log(len(data.classes)) if data.classes else None
-    diagnosis = diagnose(result.history, result.config.training.monitor, chance_loss=chance)
+    diagnosis = diagnose(result.history, result.config.training.monitor, chance_loss=chance_loss(data.task,
+                                                                                                   data.classes))
     summary = {"run_id": result.run_id, "config": result.config.to_dict(), "history": result.history,
                "best_epoch": result.best_epoch, "stopped_reason": result.status, "message": result.message,
                "metrics": result.metrics, "checkpoint": result.checkpoint, "diagnosis": diagnosis.to_dict()}

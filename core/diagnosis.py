@@ -166,6 +166,12 @@ class _Facts:
         return self.train_rebound > NOISY_REBOUND or zigzag.mean() >= 1 / 3
 
 
+def chance_loss(task: str, classes) -> float | None:
+    """Cross-entropy of a model that guesses uniformly (ln k): the loss that means "learned nothing".
+    Regression has no such reference."""
+    return math.log(len(classes)) if task != "regression" and len(classes) > 1 else None
+
+
 def diagnose(history: list[dict], monitor: str = "val_loss", chance_loss: float | None = None) -> Diagnosis:
     """Read the loss curves of `history` (one dict per epoch) and say what they show.
 

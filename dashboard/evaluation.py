@@ -82,11 +82,6 @@ def calibration_data(y_true, proba) -> tuple[dict, str]:
     return calibration_curve(correct, proba.max(axis=1)), "fraction predicted correctly"
 
 
-def chance_loss(task: str, classes) -> float | None:
-    """Cross-entropy of a model that guesses uniformly (ln k); regression has no such reference."""
-    return math.log(len(classes)) if task != "regression" and len(classes) > 1 else None
-
-
 def stop_epoch(status: str, rows: list[dict]) -> int:
     """The epoch where early stopping ended the run, 0 when it did not."""
     return int(rows[-1]["epoch"]) if status == "early_stopped" and rows else 0

@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from core.diagnosis import diagnose
+from core.diagnosis import chance_loss, diagnose
 from core.events import Snapshot
 from core.jobs import Job
 from core.metrics import MAIN_METRICS
@@ -101,9 +101,7 @@ def curves(job: Job, snap: Snapshot) -> None:
 
 
 def verdict(job: Job, rows: list[dict]) -> None:
-    classes = job.data.classes
-    chance = math.log(len(classes)) if classes else None
-    d = diagnose(rows, job.config.training.monitor, chance_loss=chance)
+    d = diagnose(rows, job.config.training.monitor, chance_loss=chance_loss(job.data.task, job.data.classes))
     st.markdown(f"#### Diagnosis: {d.title}")
     st.write(d.explanation)
     for s in d.suggestions:

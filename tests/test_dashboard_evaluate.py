@@ -104,8 +104,11 @@ def test_small_helpers():
     assert ev.predicted_classes(np.array([[0.2, 0.3, 0.5]]), 0.1).tolist() == [2]
     assert ev.base_rates(np.array([1, 0, 1, 1]), ("0", "1")) == {"1": 0.75}
     assert ev.base_rates(np.array([2, 0, 2, 1]), "HEC") == {"H": 0.25, "E": 0.25, "C": 0.5}
-    assert ev.chance_loss("multiclass", "abc") == pytest.approx(math.log(3))
-    assert ev.chance_loss("regression", ()) is None
+    from core.diagnosis import chance_loss
+
+    assert chance_loss("multiclass", "abc") == pytest.approx(math.log(3))
+    assert chance_loss("binary", ("0", "1")) == pytest.approx(math.log(2))
+    assert chance_loss("regression", ()) is None
     rows = [{"epoch": 1}, {"epoch": 2}, {"epoch": 3}]
     assert ev.stop_epoch("early_stopped", rows) == 3 and ev.stop_epoch("completed", rows) == 0
     assert (ev.metric_label("accuracy", "residue", 3), ev.metric_label("accuracy", "binary", 2)) == ("Q3", "accuracy")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.diagnosis import diagnose
+from core.diagnosis import chance_loss, diagnose
 from core.metrics import confusion_matrix, parity_data, per_class_table, pr_curve_points, roc_curve_points
 from core.serialise import csv_text
 from dashboard import charts
@@ -38,7 +38,7 @@ def diagnosis_section() -> None:
     if not rows:
         st.info("No epoch finished, so there are no curves to read.")
         return
-    d = diagnose(rows, job.config.training.monitor, chance_loss=ev.chance_loss(task, classes))
+    d = diagnose(rows, job.config.training.monitor, chance_loss=chance_loss(task, classes))
     st.markdown(f"#### {d.title}")
     st.write(d.explanation)
     a, b, c = st.columns(3)

@@ -6,7 +6,6 @@ Without a browser the tests skip, except under CI, where they fail.
 """
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -130,5 +129,5 @@ def test_malformed_upload_shows_the_error(server, page, tmp_path):
 
 def test_ci_installs_the_browser():
     """`.ci/run` installs chromium, so CI can never skip the tests above."""
-    assert "apt-get install" in (ROOT / ".ci" / "run").read_text() and "chromium" in (ROOT / ".ci" / "run").read_text()
-    assert shutil.which("bash")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install" in ci and "chromium" in ci
