@@ -46,16 +46,10 @@ def draw(settings: dict, task: str, disabled: bool = False) -> None:
     for group, keys in GROUPS.items():
         with st.expander(group, expanded=group in OPEN):
             for key in keys:
-                if key in ("label_smoothing", "patience", "monitor") and not applies_here(key, settings):
-                    continue
+                if key == "patience" and not settings.get("early_stopping"):
+                    continue  # a setting of early stopping, which is a switch rather than a named choice
                 if applies(key, settings):
                     draw_one(key, settings, task, disabled)
-
-
-def applies_here(key: str, settings: dict) -> bool:
-    if key == "label_smoothing":
-        return settings.get("loss") in ("auto", "ce")
-    return bool(settings.get("early_stopping")) or key == "monitor"
 
 
 def draw_one(key: str, settings: dict, task: str, disabled: bool) -> None:
