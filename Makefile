@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test bench results clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_all.py
+
+# docs/RESULTS.md: every preset x 3 seeds beside published numbers (about an hour on 2 cores).
+# ARGS="--resume" keeps saved runs; ARGS="--only ss-cnn" retrains one; ARGS="--render" only redraws.
+results: $(VENV)/.installed-dev
+	$(BIN)/python bench/results.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -191,4 +191,4 @@ class EncodingConfig(Section):
                           between=(0, 25), applies=("window",))
     k: int = setting(3, "Length of the k-mers counted.", between=(1, 3), applies=("kmer",))
     standardize: bool = setting(True, "Rescale each per-protein feature to mean 0 and sd 1 on the training set.",
-                                applies=("aac", "dpc", "kmer"))
+                                applies=("aac", "aac_length", "dpc", "kmer"))

@@ -87,6 +87,17 @@ def kmer_counts(tokens: torch.Tensor, lengths: torch.Tensor, k: int) -> torch.Te
     return counts[:, :n_bins] / denom
 
 
+def aac_length_fn(tokens, lengths, cfg) -> torch.Tensor:
+    """(B, 21): amino-acid composition and the log of the length.
+
+    Length carries what composition cannot (longer proteins are less often soluble); on eSOL an MLP
+    on these 21 numbers beats one on composition alone, and one on AAC + DPC, which overfits.
+    """
+    n = lengths.to(tokens.device)
+    log_length = torch.log(n.clamp(min=1).float()).unsqueeze(1)
+    return torch.cat([kmer_counts(tokens, n, 1), log_length], dim=1)
+
+
 def window_fn(tokens, lengths, cfg) -> torch.Tensor:
     """(B, L, (2w+1) * 21) one-hot windows of ±w residues around each position.
 
@@ -113,6 +124,9 @@ ENCODINGS: dict[str, Encoding] = {
         Encoding("dpc", "Dipeptide composition (DPC)",
                  "400 numbers per protein: the frequency of each pair of neighbouring residues.",
                  "sequence", (), lambda cfg: N_AA ** 2, lambda t, n, cfg: kmer_counts(t, n, 2)),
+        Encoding("aac_length", "AAC + length", "21 numbers per protein: the fraction of each amino acid "
+                 "and the log of the protein's length.",
+                 "sequence", (), lambda cfg: N_AA + 1, aac_length_fn),
         Encoding("kmer", "k-mer frequencies", "20^k numbers per protein: the frequency of every "
                  "run of k residues (k = 1 is AAC, k = 2 is DPC).",
                  "sequence", ("k",), lambda cfg: N_AA ** cfg.k, lambda t, n, cfg: kmer_counts(t, n, cfg.k)),

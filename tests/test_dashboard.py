@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.presets import PRESETS
 from core.run_config import SECTIONS
 from tests.conftest import csv_bytes, random_sequences
 
@@ -115,15 +116,32 @@ def test_a_link_with_settings_reproduces_them_and_bad_values_are_reported():
     assert any("momentum" in w.value for w in at.warning)
 
 
-def test_a_preset_fills_every_control():
+@pytest.mark.parametrize("name", PRESETS)
+def test_a_preset_fills_every_control(name):
     at = app()
     at.switch_page("app_pages/train.py").run()
-    at.selectbox(key="preset_choice").set_value("qian-sejnowski").run()
+    at.selectbox(key="preset_choice").set_value(name).run()
     next(b for b in at.button if b.label == "Apply preset").click().run()
     assert not at.exception
-    assert at.session_state["dataset"] == "ss3"
-    assert at.session_state["model"] == "window_mlp" and at.session_state["hidden"] == (40,)
-    assert at.session_state["activation"] == "sigmoid"
+    for key, value in PRESETS[name].values.items():
+        assert at.session_state[key] == value, key
+    assert not at.error, [e.value for e in at.error]  # a valid config: Train is ready
+    assert not next(b for b in at.button if b.label == "Train").disabled
+
+
+def test_a_preset_trains_from_the_dashboard():
+    from dashboard.state import job_manager
+
+    at = app()
+    at.switch_page("app_pages/train.py").run()
+    at.selectbox(key="preset_choice").set_value("solubility-mlp").run()
+    next(b for b in at.button if b.label == "Apply preset").click().run()
+    at.session_state["epochs"] = 2
+    next(b for b in at.button if b.label == "Train").click().run()
+    job = job_manager().list()[0]
+    assert job.trainer.wait(120).status == "completed"
+    c = job.config
+    assert (c.data.dataset, c.encoding.name, c.model.hidden, c.optimizer.lr) == ("esol", "aac_length", (256, 64), 3e-4)
 
 
 def tiny_training(at: AppTest) -> AppTest:
