@@ -18,12 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.dataset import ProteinData
+from core.errors import ProtScopeError
 from core.run_config import RunConfig
 from core.serialise import write_run_files
 from core.splits import Split
 from core.trainer import Trainer, new_run_id
 
 KEEP_FINISHED = 50  # finished jobs kept in memory (with their predictions); their files stay on disk
+# Runs queued or training at once, all sessions together: a closed tab's runs keep going (they are
+# the server's), so this bounds what abandoned pages and runaway sweeps can pile up.
+MAX_ACTIVE = 200
+
+
+def max_active() -> int:
+    value = os.environ.get("PROTSCOPE_MAX_JOBS", "")
+    return max(1, int(value)) if value.isdigit() else MAX_ACTIVE
 
 
 def default_concurrency() -> int:
@@ -83,6 +92,11 @@ class JobManager:
     def submit(self, config: RunConfig, data: ProteinData, split: Split | None = None, label: str = "",
                owner: str = "", tags: tuple[str, ...] = ()) -> Job:
         """Queue a run and return at once. Invalid configs raise ProtScopeError here, not in the thread."""
+        active = len(self.active())
+        if active >= max_active():
+            raise ProtScopeError(f"{active} runs are already queued or training on this server (the limit is "
+                                 f"{max_active()})", fix="wait for some to finish, or stop runs you no longer need "
+                                 "(PROTSCOPE_MAX_JOBS raises the limit)")
         run_id = new_run_id()
         trainer = Trainer(config, data, split, run_dir=self.runs_dir / run_id, run_id=run_id)
         job = Job(trainer, label or describe(trainer.config), data.name, owner, tags=tuple(tags))
@@ -109,6 +123,10 @@ class JobManager:
                 recorder.join(timeout=30)
         finally:
             job.finished_recording.set()
+
+    def room(self) -> int:
+        """How many more runs may be submitted now (queued and training runs count against the limit)."""
+        return max(0, max_active() - len(self.active()))
 
     def list(self) -> list[Job]:
         with self._lock:

@@ -25,6 +25,9 @@ def launch(spec: SweepSpec, base: RunConfig, data, split) -> int:
     """Queue every run of `spec`; returns how many. Invalid combinations are refused before any starts."""
     runs = expand(spec, base)
     jobs = job_manager()
+    if len(runs) > jobs.room():  # all or nothing: never half a sweep
+        raise ProtScopeError(f"this sweep has {len(runs)} runs but the server takes only {jobs.room()} more now",
+                             fix="wait for queued runs to finish, cancel a sweep, or sweep fewer values")
     for run in runs:
         jobs.submit(run.config, data, split, label=f"{spec.name} {run.label}", owner=st.session_state.session_id,
                     tags=(f"sweep:{spec.name}",))
@@ -43,7 +46,11 @@ def optimizer_button() -> None:
         budget = {"epochs": int(epochs), "max_batches": int(st.session_state.get("max_batches", 0))}
         base = RunConfig().with_values(**{**values, **budget})
         data = builtin_data(preset.values["dataset"], "{}")
-        n = launch(preset_sweep(preset), base, data, make_split(data, DataConfig()))
+        try:
+            n = launch(preset_sweep(preset), base, data, make_split(data, DataConfig()))
+        except ProtScopeError as exc:
+            st.error(str(exc))
+            return
         st.success(f"Queued {n} runs (tag sweep:{OPTIMIZER_PRESET}). They train one after another; the table "
                    "below fills as they go.")
 

@@ -1,6 +1,8 @@
 """Runs as server jobs: queued for a free slot, run in the background, kept with their files."""
 import json
 
+import pytest
+
 from core.jobs import JobManager
 from tests.test_engine import config
 
@@ -42,3 +44,22 @@ def test_stop_all_stops_running_and_queued_jobs(tiny, tmp_path):
     for job in (running, queued):
         assert job.trainer.events.wait(timeout=60)
         assert job.snapshot().status == "stopped"
+
+
+def test_active_runs_are_bounded_with_a_clear_message(tiny, tmp_path, monkeypatch):
+    from core.errors import ProtScopeError
+
+    monkeypatch.setenv("PROTSCOPE_MAX_JOBS", "3")
+    data, split = tiny["binary"]
+    jobs = JobManager(tmp_path, max_concurrent=1)
+    slow = config(epochs=10_000, model="mlp", encoding="aac")
+    started = [jobs.submit(slow, data, split) for _ in range(3)]
+    assert jobs.room() == 0
+    with pytest.raises(ProtScopeError, match="3 runs are already queued or training") as refused:
+        jobs.submit(slow, data, split)
+    assert "stop runs you no longer need" in str(refused.value)
+    started[0].trainer.stop()
+    assert started[0].trainer.wait(30).status == "stopped"
+    jobs.submit(config(epochs=1, model="mlp", encoding="aac"), data, split)  # a slot is free again
+    jobs.stop_all()
+    assert all(j.trainer.wait(30) is not None for j in jobs.list())

@@ -69,7 +69,8 @@ def test_predictions_written_by_the_command_line_are_neutralised(tiny, tmp_path)
     from tests.test_engine import config
 
     data, split = tiny["binary"]
-    checkpoint = Trainer(config(epochs=1, model="mlp", encoding="aac"), data, split, run_dir=tmp_path / "run").run().checkpoint
+    run = Trainer(config(epochs=1, model="mlp", encoding="aac"), data, split, run_dir=tmp_path / "run").run()
+    checkpoint = run.checkpoint
     seqs = tmp_path / "seqs.csv"
     seqs.write_text("id,sequence\n=cmd|' /C calc'!A0,MKTAYIAKQRQISFVKSHFSRQ\n")
     out = tmp_path / "predictions.csv"
