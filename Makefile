@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench results clean
+.PHONY: run test bench results soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(VENV)/.installed-dev
 # ARGS="--resume" keeps saved runs; ARGS="--only ss-cnn" retrains one; ARGS="--render" only redraws.
 results: $(VENV)/.installed-dev
 	$(BIN)/python bench/results.py $(ARGS)
+
+# 15 minutes of a live run with the dashboard open; the server's memory growth goes to docs/RELIABILITY.md.
+soak: $(VENV)/.installed-dev
+	$(BIN)/python bench/soak.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
