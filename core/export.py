@@ -25,7 +25,9 @@ from core.run_config import SECTIONS, RunConfig
 
 DRY_RUN_VARIABLE = "PROTSCOPE_EXPORT_DRY"  # set: the script builds everything, prints the model size, stops
 MODELS = {"linear": "Linear", "mlp": "MLP", "cnn": "CNN", "rnn": "RNN", "transformer": "Transformer"}
-KMER_LENGTH = {"aac": 1, "dpc": 2}  # composition encodings: the length of the runs they count
+KMER_LENGTH = {"aac": 1, "aac_length": 1, "dpc": 2}  # composition encodings: the length of the runs they count
+LOG_LENGTH = ("lengths = torch.tensor([float(len(t)) for t in tokens])\n"
+              "features = torch.cat([features, lengths.log().unsqueeze(1)], 1)  # and the log of each length")
 ADAM = ("lr", "betas", "eps", "weight_decay")
 OPTIMIZERS = {  # ProtScope name -> torch.optim class and the settings passed to it (as in core.optim)
     "sgd": ("SGD", ("lr", "momentum", "weight_decay", "nesterov")), "adam": ("Adam", ADAM),
@@ -120,7 +122,7 @@ def check(config: RunConfig, has_split: bool, data_path: str) -> None:
     """Refuse what the script cannot express, naming it."""
     enc, t = config.encoding, config.training
     if enc.name not in ("onehot", "tokens", "kmer", *KMER_LENGTH):
-        raise unsupported(f"the '{enc.name}' encoding", "use onehot, tokens, aac, dpc or kmer")
+        raise unsupported(f"the '{enc.name}' encoding", "use onehot, tokens, aac, aac_length, dpc or kmer")
     if config.model.name not in MODELS:
         raise unsupported(f"the '{config.model.name}' model", f"use one of: {', '.join(MODELS)}")
     if config.optimizer.name not in OPTIMIZERS:
@@ -193,6 +195,7 @@ def encoding_part(config: RunConfig, v: dict) -> str:
     enc = config.encoding
     if enc.name not in ("onehot", "tokens"):
         return fill(COMPOSITION, v, k=KMER_LENGTH.get(enc.name, enc.k),
+                    length=LOG_LENGTH if enc.name == "aac_length" else "",
                     standardize=fill(STANDARDIZE, v) if enc.standardize else "")
     if enc.name == "tokens":
         return fill(PER_RESIDUE, v, pad="", onehot="", in_features="IN_FEATURES = 22  # 20 amino acids, X, padding")

@@ -41,6 +41,7 @@ COMPOSITION = '''
 
 
     features = torch.tensor(np.stack([composition(t) for t in tokens]))
+    $length
     $standardize
     IN_FEATURES = features.shape[1]
 

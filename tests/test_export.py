@@ -141,8 +141,9 @@ def test_model_matches_protscope(files, monkeypatch, table, values):
 
 
 @pytest.mark.parametrize("values", [dict(encoding="onehot", model="cnn"), dict(encoding="tokens", model="cnn"),
-                                    dict(encoding="aac"), dict(encoding="dpc"), dict(encoding="kmer", k=3)],
-                         ids=["onehot", "tokens", "aac", "dpc", "kmer3"])
+                                    dict(encoding="aac"), dict(encoding="aac_length"), dict(encoding="dpc"),
+                                    dict(encoding="kmer", k=3)],
+                         ids=["onehot", "tokens", "aac", "aac_length", "dpc", "kmer3"])
 def test_encoding_matches_protscope(files, monkeypatch, values):
     config, source = export(files, "binary", standardize=False, **values)
     script = dry_run(source, monkeypatch)
