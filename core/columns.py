@@ -94,9 +94,26 @@ def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> 
         raise ProtScopeError("no column looks like protein sequences", where=table.source,
                              fix=f"name the sequence column 'sequence', or choose it from: "
                                  f"{', '.join(table.columns)}")
+    if "sequence" not in overrides:
+        _check_not_swapped(table, chosen["sequence"])
     if "mask" in chosen and "residue_label" not in chosen:
         del chosen["mask"]
     return ColumnMap(**chosen)
+
+
+def _check_not_swapped(table: RawTable, seq_col: str) -> None:
+    """A column named 'sequence' full of numbers or codes, beside one full of proteins: the headers
+    were swapped (or shifted), which would otherwise be reported as a bad residue in every row."""
+    values = table.values[seq_col][:500]
+    letters = np.mean([re.fullmatch(r"[A-Za-z*\-. ]+", v) is not None for v in values]) if values else 1.0
+    if letters >= 0.5:
+        return
+    proteins = [c for c in table.columns if c != seq_col and _protein_fraction(table.values[c][:500]) >= 0.9]
+    if proteins:
+        raise ProtScopeError(f"column '{seq_col}' does not hold protein sequences (its first value is "
+                             f"{values[0]!r}), but column '{proteins[0]}' does: the columns look swapped",
+                             where=table.source, fix=f"swap those two headers, or choose the columns yourself "
+                                                     f"(sequence_col {proteins[0]}, label_col {seq_col})")
 
 
 def _by_name(table: RawTable, role: str, taken: set[str], chosen: dict[str, str]) -> str:  # noqa: ARG001 (same signature as _by_content)

@@ -150,6 +150,8 @@ def build() -> dict[str, bytes]:
     put("conflicting_labels.csv", csv_text(hdr, rows))
     put("too_few_rows.csv", csv_text(hdr, base_rows(31, n=8)))
     put("no_sequence_column.csv", csv_text(["id", "label"], [[r[0], r[2]] for r in base_rows(32)]))
+    # the header says id,sequence,label but the values are id,label,sequence
+    put("swapped_columns.csv", csv_text(hdr, [[a, c, b] for a, b, c in base_rows(60)]))
     put("no_label_column.csv", csv_text(["id", "sequence"], [r[:2] for r in base_rows(33)]))
 
     # fixed-length peptides: columns as long as every sequence must not be taken for per-residue labels
