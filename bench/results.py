@@ -40,7 +40,7 @@ OUT = ROOT / "docs" / "results" / "runs.json"
 TABLE = ROOT / "docs" / "RESULTS.md"
 SEEDS = 3
 # The optimizer sweep trains 9 notes' CNNs; capped so the whole table fits in about an hour here.
-CAPPED_EPOCHS = {"optimizer-comparison": 10}
+CAPPED_EPOCHS = {"optimizer-comparison": 5}
 # Configurations that are not presets, trained to show what was tried on the way to the presets.
 VARIANTS = {
     "esol-mlp-aac": ("esol", "MLP on AAC alone (no length)", dict(
