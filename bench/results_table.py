@@ -167,6 +167,12 @@ def dataset_section(section, title, datasets, metrics, by_group, saved) -> list[
     return lines
 
 
+def _preset_value(name: str, key: str):
+    from core.presets import PRESETS
+
+    return PRESETS[name].values[key]
+
+
 def _cap() -> int:
     from results import CAPPED_EPOCHS
 
@@ -208,7 +214,8 @@ def notes(saved: dict) -> list[str]:
              "proteins. The regression preset uses the same MLP.",
              "- **DeepSol.** We train on DeepSol's 6,942-protein validation split; the paper trained on "
              "62,478 sequences that are not public, so its 0.77 accuracy is not a like-for-like target. The "
-             "`deepsol` preset runs at most 20 epochs (patience 5) to stay under 10 minutes here.",
+             f"`deepsol` preset runs at most {_preset_value('deepsol', 'epochs')} epochs (patience "
+             f"{_preset_value('deepsol', 'patience')}) to stay under 10 minutes here.",
              "- **Secondary structure.** Q3 is the accuracy over CB513 residues with `eval_mask` = 1 "
              "(unresolved residues are masked out of training and scoring); training proteins identical to "
              "a CB513 sequence are dropped. Qian & Sejnowski's 64.3 % was on their own, smaller test set.",
@@ -218,6 +225,9 @@ def notes(saved: dict) -> list[str]:
              "- **GB1.** FLIP's own baseline numbers could not be verified, so none are quoted; "
              "PROVENANCE.md's ridge regression on the 4 mutated sites gave Spearman 0.76 on this split.",
              "- Published numbers are quoted from PROVENANCE.md section 5, which says where each was read."]
+    total = sum(r["seconds"] for r in saved["runs"].values()) + sum(b["seconds"] for b in
+                                                                     saved.get("baselines", {}).values())
+    lines.append(f"- Training time of everything in these tables: {total / 60:.0f} min of wall time in all.")
     if jobs:
         last = jobs[-1]
         lines.append(f"- Last job: {', '.join(last['names'])} in {last['seconds'] / 60:.1f} min, "
