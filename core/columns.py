@@ -105,7 +105,7 @@ def _check_not_swapped(table: RawTable, seq_col: str) -> None:
     """A column named 'sequence' full of numbers or codes, beside one full of proteins: the headers
     were swapped (or shifted), which would otherwise be reported as a bad residue in every row."""
     values = table.values[seq_col][:500]
-    letters = np.mean([re.fullmatch(r"[A-Za-z*\-. ]+", v) is not None for v in values]) if values else 1.0
+    letters = np.mean([_letters_only(v) for v in values]) if values else 1.0
     if letters >= 0.5:
         return
     proteins = [c for c in table.columns if c != seq_col and _protein_fraction(table.values[c][:500]) >= 0.9]
@@ -179,8 +179,13 @@ def _per_residue_column(table: RawTable, free: list[str], sequence_col: str, wan
 def _protein_fraction(values: list[str]) -> float:
     if not values:
         return 0.0
-    ok = [len(v) >= 5 and re.fullmatch(r"[A-Za-z*\-. ]+", v) is not None for v in values]
+    ok = [len(v) >= 5 and _letters_only(v) for v in values]
     return float(np.mean(ok))
+
+
+def _letters_only(value: str) -> bool:
+    """Could this be a sequence: letters, gaps, stops and spaces only?"""
+    return re.fullmatch(r"[A-Za-z*\-. ]+", value) is not None
 
 
 def _numeric(values: list[str]) -> bool:

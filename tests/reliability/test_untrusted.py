@@ -1,7 +1,6 @@
 """Untrusted files and text: crafted checkpoints, formula cells, upload names, eval/exec, server exposure."""
 import ast
 import json
-import sys
 import tomllib
 from pathlib import Path
 
@@ -142,4 +141,3 @@ def test_no_checkpoint_or_config_is_parsed_with_code(tmp_path):
     with pytest.raises(ProtScopeError, match="optimizer.lr must be float"):
         RunConfig.from_json(text)
     assert not (Path.cwd() / "pwned").exists()
-    assert "json" in sys.modules
