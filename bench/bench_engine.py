@@ -249,7 +249,7 @@ def bare_evaluate(model: nn.Module, part: Part) -> tuple[float, float]:
 
 
 def bare_run(config: RunConfig, dims: ModelDims, parts: dict[str, Part], cut: bool = False,
-             fused: bool = False) -> dict:
+             fused: bool = False, device: str = "cpu") -> dict:
     """The hand-written loop: same model, seed, optimizer, batches of 32 from pre-encoded tensors.
 
     With `cut`, each batch is cut to its longest protein (no bucketing): what the engine computes
@@ -260,7 +260,7 @@ def bare_run(config: RunConfig, dims: ModelDims, parts: dict[str, Part], cut: bo
     generator = torch.Generator()
     generator.manual_seed(t.seed)
     torch.manual_seed(t.seed)
-    model = build_model(config.model, dims, generator)
+    model = build_model(config.model, dims, generator).to(device)
     train, val, test = parts["train"], parts["val"], parts["test"]
     if dims.standardize:
         model.scale.fit(train.x)
@@ -270,7 +270,7 @@ def bare_run(config: RunConfig, dims: ModelDims, parts: dict[str, Part], cut: bo
     for _ in range(t.epochs):
         start = time.perf_counter()
         model.train()
-        order = torch.from_numpy(rng.permutation(len(train)))
+        order = torch.from_numpy(rng.permutation(len(train))).to(device)
         train_loss = 0.0
         for s in range(0, len(train), t.batch_size):
             rows = order[s:s + t.batch_size]

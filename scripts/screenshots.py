@@ -4,40 +4,18 @@ Starts `streamlit run` on a free port, opens it in Debian's chromium (Playwright
 first screen's own defaults (eSOL, the course notes' CNN) presses Train. It captures the Train page
 mid-run, stops the run after a few epochs, and captures the Data and Evaluate pages.
 """
-import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 DOCS = ROOT / "docs"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, runs: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port),
-                             "--server.headless", "true"], cwd=ROOT, env={**os.environ, "PROTSCOPE_RUNS": runs},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("streamlit did not start")
+from dashboard.serve import Server, launch_chromium  # noqa: E402
 
 
 def settle(page) -> None:
@@ -47,14 +25,13 @@ def settle(page) -> None:
 
 
 def main() -> None:
-    port = free_port()
-    server = start_server(port, tempfile.mkdtemp(prefix="protscope-shots-"))
+    server = Server(Path(tempfile.mkdtemp(prefix="protscope-shots-"))).start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1440, "height": 1000}, device_scale_factor=1)
             page.set_default_timeout(180_000)
-            page.goto(f"http://localhost:{port}/")
+            page.goto(server.url + "/")
             settle(page)
             page.screenshot(path=str(DOCS / "screenshot-data.png"))
             nav = page.get_by_test_id("stSidebarNav")
@@ -76,7 +53,7 @@ def main() -> None:
             page.screenshot(path=str(DOCS / "screenshot-evaluate.png"))
             browser.close()
     finally:
-        server.terminate()
+        server.stop()
     print("wrote", *(p.name for p in sorted(DOCS.glob("screenshot-*.png"))))
 
 

@@ -24,3 +24,54 @@ def test_a_bench_section_is_replaced_in_place_and_other_sections_kept(tmp_path):
     text = readme.read_text()
     assert text.startswith("# ProtScope benchmarks") and "first A" not in text
     assert text.count(markers("a")[0]) == 1 and text.index("second A") < text.index("only B")
+
+
+def test_scale_benchmark_fits_the_growth_and_reports_every_step(monkeypatch):
+    import bench_scale
+
+    # The children are fresh interpreters (for a clean peak RSS); in-process here, at smoke sizes.
+    monkeypatch.setattr(bench_scale, "child", bench_scale.measure)
+    monkeypatch.setitem(bench_scale.SIZES, "quick", (150, 300))
+    monkeypatch.setitem(bench_scale.MMSEQS_SIZES, "quick", (150,))
+    result = bench_scale.run(quick=True, log=lambda *a: None)
+    rows = result["rows"]
+    steps = [r for r in rows if r.what.endswith("train)")]
+    assert len(steps) == 2 and all(r.ours.count(" / ") == 3 for r in steps)
+    growth = [r for r in rows if r.what.startswith("growth of")]
+    assert len(growth) == 3 and all(r.passed is not None for r in growth)
+    assert any("peak RSS" in r.what and r.passed is not None for r in rows)
+    assert any("MMseqs2" in r.what for r in rows)
+
+
+def test_the_fitted_exponent_is_the_slope_in_log_log():
+    import bench_scale
+
+    assert abs(bench_scale.exponent([1e4, 3e4, 1e5], [2.0, 6.0, 20.0]) - 1.0) < 1e-9
+    assert abs(bench_scale.exponent([1e4, 1e5], [1.0, 100.0]) - 2.0) < 1e-9
+
+
+def test_gpu_benchmark_skips_cleanly_without_cuda(monkeypatch):
+    import bench_gpu
+
+    monkeypatch.setattr(bench_gpu.torch.cuda, "is_available", lambda: False)
+    result = bench_gpu.run(quick=True, log=lambda *a: None)
+    assert len(result["rows"]) == 1 and result["rows"][0].what.startswith("skipped")
+    assert "GPU" in bench_gpu.markdown(result)
+
+
+def test_gpu_benchmark_code_runs_end_to_end_on_the_cpu():
+    """The measurements a CUDA machine makes, run here on the CPU at smoke sizes (CI has no GPU)."""
+    import bench_gpu
+
+    rows, _, info = bench_gpu.measured(quick=True, log=lambda *a: None, device="cpu")
+    assert info == {"device": "cpu"}
+    assert sum("engine vs bare loop" in r.what for r in rows) == 2
+    assert any("bf16" in r.what for r in rows) and any("utilisation" in r.what for r in rows)
+
+
+def test_dashboard_benchmark_times_the_compare_page_over_many_runs():
+    import bench_dashboard
+
+    times = bench_dashboard.compare_rerun_times(runs=8, epochs=20, reruns=2)
+    assert list(times) == ["seed bands (4 groups of 2)", "8 separate curves"]
+    assert all(len(t) == 2 and min(t) > 0 for t in times.values())

@@ -153,3 +153,21 @@ def test_a_running_sweep_can_be_cancelled(store):
     next(b for b in at.button if b.label.startswith("Cancel sweep:my-sweep")).click().run()
     for job in job_manager().list():
         assert job.trainer.wait(60).status == "stopped"
+
+
+def test_curves_are_live_while_a_run_is_going_and_still_once_all_have_ended(store, monkeypatch):
+    from core import store as store_module
+
+    monkeypatch.setattr(store_module, "RECORDING", {"going"})  # as if this process's recorder were writing it
+    add(store, "done", "sgd", 0, 0.6)
+    config = RunConfig().with_values(optimizer="adam", seed=0, epochs=3).to_dict()
+    store.create_run("going", "adam-0", config, "esol", "f" * 8, "binary", None)
+    store.add_epoch("going", {"epoch": 1, "train_loss": 1.0, "val_loss": 1.1, "val_accuracy": 0.5, "lr": 1e-3,
+                              "grad_norm": 1.0, "seconds": 1.0})
+    at = compare_page()
+    assert not at.exception
+    assert "Curves (live)" in [h.value for h in at.subheader]
+    store.finish_run("going", "completed", "trained all 3 epochs", 1, {"test": {"accuracy": 0.7, "mcc": 0.3}})
+    at.run()
+    headings = [h.value for h in at.subheader]
+    assert "Curves" in headings and "Curves (live)" not in headings

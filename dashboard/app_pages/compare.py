@@ -5,10 +5,56 @@ import json
 import streamlit as st
 
 from core.serialise import clean_json, csv_text
+from core.store import LIVE_STATUSES
 from dashboard import charts
 from dashboard import compare as cmp
 from dashboard.state import run_store
 from dashboard.sweep_form import draw as sweep_form
+
+LIVE_S = 2.0
+
+
+def curves(ids: list[str], keys: list[str], was_going: bool) -> None:
+    """The curves of the selected runs, read afresh from the store: while any of them is still going,
+    this part alone is redrawn every LIVE_S seconds (a sweep fills in as it trains)."""
+    store = run_store()
+    chosen = [store.get_run(i) for i in ids]
+    going = any(r.get("status") in LIVE_STATUSES for r in chosen)
+    histories = {r["id"]: store.history(r["id"]) for r in chosen}
+    st.subheader("Curves" + (" (live)" if going else ""))
+    names = cmp.metric_names(list(histories.values())) or ["val_loss"]
+    a, b, c, d = st.columns(4)
+    metric = a.selectbox("Metric", names, key="cmp_metric")
+    x_axis = b.radio("x axis", ["epoch", "time"], horizontal=True, key="cmp_x",
+                     format_func={"epoch": "epoch", "time": "wall time (s)"}.get)
+    smoothing = c.slider("Smoothing (EMA)", 0.0, 0.95, 0.0, 0.05, key="cmp_smoothing")
+    varying = cmp.differing(cmp.run_rows(chosen), keys)
+    colour_by = d.selectbox("Colour by", ["run", *[k for k in varying if k != cmp.SEED_FIELD]], key="cmp_colour")
+    groups = cmp.seed_groups(chosen)
+    group_seeds = any(len(g) > 1 for g in groups) and st.toggle(
+        "Group runs that differ only in seed (mean ± sd)", value=True, key="cmp_group")
+    if group_seeds:
+        bands = []
+        for i, group in enumerate(groups):
+            x, mean, sd = cmp.mean_band([histories[r["id"]] for r in group], metric)
+            bands.append({"name": cmp.group_label(group, varying), "x": x, "mean": mean, "sd": sd,
+                          "colour": charts.colour_of(i)})
+        st.plotly_chart(charts.mean_bands(bands, metric, metric), key="cmp_bands", width="stretch")
+    else:
+        values = sorted({str(cmp.flat_config(r["config"]).get(colour_by)) for r in chosen})
+        lines = []
+        for i, r in enumerate(chosen):
+            x, y = cmp.series(histories[r["id"]], metric, x_axis)
+            key = str(cmp.flat_config(r["config"]).get(colour_by))
+            colour = charts.colour_of(i if colour_by == "run" else values.index(key))
+            label = r.get("name") or r["id"]
+            lines.append({"name": label if colour_by == "run" else f"{colour_by}={key} · {label}", "x": x, "y": y,
+                          "colour": colour})
+        st.plotly_chart(charts.overlay(lines, metric, "epoch" if x_axis == "epoch" else "seconds", metric,
+                                       smoothing), key="cmp_overlay", width="stretch")
+    if was_going and not going:
+        st.rerun()  # the whole page: the table and final metrics change when the last run ends
+
 
 st.title("Compare runs")
 sweep_form()
@@ -54,40 +100,10 @@ picked = st.dataframe([{k: r.get(k) for k in columns} for r in rows], hide_index
 st.caption("Click a column header to sort. Select rows to compare only those; with none selected, all are shown.")
 selection = picked.selection.rows if picked and picked.selection else []
 selected = [runs[i] for i in selection] or runs
-histories = {r["id"]: store.history(r["id"]) for r in selected}
-
-st.subheader("Curves")
-names = cmp.metric_names(list(histories.values())) or ["val_loss"]
-a, b, c, d = st.columns(4)
-metric = a.selectbox("Metric", names, key="cmp_metric")
-x_axis = b.radio("x axis", ["epoch", "time"], horizontal=True, key="cmp_x",
-                 format_func={"epoch": "epoch", "time": "wall time (s)"}.get)
-smoothing = c.slider("Smoothing (EMA)", 0.0, 0.95, 0.0, 0.05, key="cmp_smoothing")
+was_going = any(r.get("status") in LIVE_STATUSES for r in selected)
+st.fragment(run_every=LIVE_S if was_going else None)(curves)([r["id"] for r in selected], keys, was_going)
 varying = cmp.differing(cmp.run_rows(selected), keys)
-colour_by = d.selectbox("Colour by", ["run", *[k for k in varying if k != cmp.SEED_FIELD]], key="cmp_colour")
 groups = cmp.seed_groups(selected)
-group_seeds = any(len(g) > 1 for g in groups) and st.toggle(
-    "Group runs that differ only in seed (mean ± sd)", value=True, key="cmp_group")
-
-if group_seeds:
-    bands = []
-    for i, group in enumerate(groups):
-        x, mean, sd = cmp.mean_band([histories[r["id"]] for r in group], metric)
-        bands.append({"name": cmp.group_label(group, varying), "x": x, "mean": mean, "sd": sd,
-                      "colour": charts.colour_of(i)})
-    st.plotly_chart(charts.mean_bands(bands, metric, metric), key="cmp_bands", width="stretch")
-else:
-    values = sorted({str(cmp.flat_config(r["config"]).get(colour_by)) for r in selected})
-    lines = []
-    for i, r in enumerate(selected):
-        x, y = cmp.series(histories[r["id"]], metric, x_axis)
-        key = str(cmp.flat_config(r["config"]).get(colour_by))
-        colour = charts.colour_of(i if colour_by == "run" else values.index(key))
-        label = r.get("name") or r["id"]
-        lines.append({"name": label if colour_by == "run" else f"{colour_by}={key} · {label}", "x": x, "y": y,
-                      "colour": colour})
-    st.plotly_chart(charts.overlay(lines, metric, "epoch" if x_axis == "epoch" else "seconds", metric, smoothing),
-                    key="cmp_overlay", width="stretch")
 
 if metrics:
     st.subheader("Final metrics over seeds")
@@ -101,6 +117,7 @@ if metrics:
         st.plotly_chart(charts.parallel(cmp.run_rows(selected), params, target), key="cmp_parallel", width="stretch")
 
 st.subheader("Export")
+histories = {r["id"]: store.history(r["id"]) for r in selected}
 long_rows = [{"run": rid, **h} for rid, history in histories.items() for h in history]
 a, b, c = st.columns(3)
 a.download_button("Run table (CSV)", csv_text([{k: r.get(k) for k in columns} for r in rows]),

@@ -6,18 +6,14 @@ Without a browser the tests skip, except under CI, where they fail.
 """
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from dashboard.serve import CHROMIUM, FIRST_VALIDATION_DRAWN_JS, Server, launch_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def browser_missing() -> str:
@@ -28,34 +24,29 @@ def browser_missing() -> str:
     return "" if Path(CHROMIUM).exists() else f"no browser at {CHROMIUM} (apt-get install chromium)"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def need_browser() -> None:
+    """Skip without a browser, except under CI, where that is a failure."""
     missing = browser_missing()
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"end-to-end tests need a browser under CI: {missing}")
         pytest.skip(missing)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PROTSCOPE_RUNS": str(tmp_path_factory.mktemp("runs"))}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-                             "--server.port", str(port), "--server.headless", "true"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+
+
+def start(server: Server) -> Server:
+    try:
+        return server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    need_browser()
+    runs = tmp_path_factory.mktemp("runs")
+    server = start(Server(runs, log=runs / "server.log"))
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +55,7 @@ def page(server):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         page.set_default_timeout(60_000)
         yield page
@@ -102,6 +93,7 @@ def test_train_live_then_evaluate(server, page):
     page.screenshot(path=str(ARTIFACTS / "train-live.png"), full_page=True)
     page.get_by_text(re.compile("completed")).first.wait_for(timeout=180_000)
     wait_idle(page)
+    page.wait_for_function(FIRST_VALIDATION_DRAWN_JS)  # what bench_dashboard waits for: it must exist
     page.screenshot(path=str(ARTIFACTS / "train-done.png"), full_page=True)
 
     go(page, "3 · Evaluate")

@@ -6,22 +6,17 @@
 - kill -9 of the server mid-run: after a restart the finished runs are intact, the database passes
   `PRAGMA integrity_check`, and the killed run is "interrupted" with the epochs it finished.
 """
-import os
 import re
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, browser_missing
+from dashboard.serve import Server, launch_chromium
+from tests.e2e.test_browser import need_browser, start
 
-ROOT = Path(__file__).resolve().parents[2]
 # Small runs: an MLP on composition trains an eSOL epoch in a fraction of a second.
 QUICK = "/train?model=mlp&encoding=aac&epochs=3&hidden=32"
 # The same model for 10,000 epochs: it goes on for many minutes, committing an epoch every moment.
@@ -30,62 +25,19 @@ LONG = "/train?model=mlp&encoding=aac&epochs=10000&hidden=32"
 
 @pytest.fixture(scope="module")
 def browser():
-    missing = browser_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"end-to-end tests need a browser under CI: {missing}")
-        pytest.skip(missing)
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"])
+        b = launch_chromium(p)
         yield b
         b.close()
-
-
-class Server:
-    """`streamlit run` on a free port with its own run folder (and so its own run store)."""
-
-    def __init__(self, runs: Path, **env):
-        self.runs, self.env = runs, {**os.environ, "PROTSCOPE_RUNS": str(runs), **env}
-        self.env.pop("PROTSCOPE_DB", None)
-        self.proc = None
-
-    @property
-    def db(self) -> Path:
-        return self.runs / "protscope.db"
-
-    def start(self) -> "Server":
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-                                      "--server.port", str(self.port), "--server.headless", "true"], cwd=ROOT,
-                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/_stcore/health", timeout=1)
-                return self
-            except OSError:
-                time.sleep(0.3)
-        self.proc.kill()
-        pytest.fail("streamlit did not start")
-
-    @property
-    def url(self) -> str:
-        return f"http://localhost:{self.port}"
-
-    def stop(self, sig=signal.SIGTERM) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
 def server(browser, tmp_path_factory):
     """One server for the module (2 training slots); the kill -9 test, last, kills and restarts it."""
-    server = Server(tmp_path_factory.mktemp("runs"), PROTSCOPE_MAX_RUNS="2").start()
+    server = start(Server(tmp_path_factory.mktemp("runs"), PROTSCOPE_MAX_RUNS="2"))
     yield server
     server.stop()
 
@@ -212,7 +164,7 @@ def test_kill_9_mid_run_then_restart_keeps_everything(browser, server):
         context.close()
     assert rows(server.db, "SELECT status FROM runs WHERE id = ?", killed_id) == [("running",)]
 
-    server.start()  # the restart: its first Train page opens the store, which recovers the killed run
+    start(server)  # the restart: its first Train page opens the store, which recovers the killed run
     context = browser.new_context()
     try:
         open_train_page(context, server.url + "/train")
