@@ -100,9 +100,11 @@ def measured(quick: bool, log, device: str = "cuda") -> tuple[list[Row], list[st
         log(f"gpu: {title}")
         dims = be.model_dims(config.resolve(d.task), d)
         parts = on(be.pre_encode(config, d, s), device)
-        runs = be.interleave({"engine": lambda: be.run_engine(config, d, s),
-                              "bare": lambda: be.timed_isolated(be.bare_run, config, dims, parts, False, False, device)},
-                             rounds, log)
+        runs = be.interleave({
+            "engine": lambda config=config, d=d, s=s: be.run_engine(config, d, s),
+            "bare": lambda config=config, dims=dims, parts=parts: be.timed_isolated(be.bare_run, config, dims, parts,
+                                                                                    False, False, device)},
+            rounds, log)
         epochs = config.training.epochs
         rows.append(be.speed_row(f"{title}, {epochs} epochs on CUDA: engine vs bare loop (tensors on the GPU), "
                                  "whole run", be.throughput(runs["engine"], epochs), be.throughput(runs["bare"], epochs),

@@ -134,7 +134,6 @@ def run(quick: bool = False, log=print) -> dict:
                         f"validate + tokenise / split / encode / one MLP epoch ({r['n_train']:,} train)",
                         " / ".join(fmt_time(t[s]) for s in STEPS),
                         ratio=f"{(sum(t.values())) / r['n'] * 1e6:.1f} µs/seq in all"))
-    base = results[0]
     for name, values in (("load + validate + tokenise + split + encode", pipeline), ("one MLP epoch", epoch),
                          ("all four", [p + e for p, e in zip(pipeline, epoch)])):
         b = exponent(ns, values)

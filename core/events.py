@@ -177,7 +177,8 @@ class EventChannel:
 
 def _apply(state: Snapshot, event) -> Snapshot:
     if isinstance(event, RunStarted):
-        return replace(state, started=event, status="running")
+        # Paused before the setup was over (or while queued): it stays paused at its first batch.
+        return replace(state, started=event, status="paused" if state.status == "paused" else "running")
     if isinstance(event, EpochEnd):
         return replace(state, history=state.history + (event,))
     if isinstance(event, Validation):

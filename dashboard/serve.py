@@ -50,13 +50,17 @@ class Server:
     def pid(self) -> int:
         return self.proc.pid
 
-    def start(self, timeout: float = 60) -> "Server":
+    def start(self, timeout: float = 60) -> Server:
         """Start on a free port and wait until its health check answers; RuntimeError if it never does."""
         self.port = free_port()
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        self.proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-                                      "--server.port", str(self.port), "--server.headless", "true"], cwd=ROOT,
-                                     env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+                   "--server.port", str(self.port), "--server.headless", "true"]
+        if self.log:
+            with open(self.log, "ab") as out:  # the child keeps its own copy of the file
+                self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        else:
+            self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -75,7 +79,7 @@ class Server:
             self.proc.send_signal(sig)
             self.proc.wait(timeout=20)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc) -> None:

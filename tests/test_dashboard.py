@@ -191,7 +191,7 @@ def wait_stored(run_id: str) -> dict:
     raise AssertionError(f"run {run_id} was not stored as completed: {run}")
 
 
-def test_stop_ends_a_run_and_it_is_kept():
+def test_pause_resume_and_stop_a_run_and_it_is_kept():
     from dashboard.state import job_manager
 
     at = tiny_training(app())
@@ -199,8 +199,13 @@ def test_stop_ends_a_run_and_it_is_kept():
     at.session_state["max_batches"] = 0
     at.run()
     next(b for b in at.button if b.label == "Train").click().run()
-    next(b for b in at.button if b.label == "Stop").click().run()
+    next(b for b in at.button if b.label == "Pause").click().run()
+    assert not any(b.label == "Pause" for b in at.button)  # the button says what it does now
     job = job_manager().list()[0]
+    assert job.snapshot().status == "paused"
+    next(b for b in at.button if b.label == "Resume").click().run()
+    assert job.snapshot().status == "running" and any(b.label == "Pause" for b in at.button)
+    next(b for b in at.button if b.label == "Stop").click().run()
     assert job.trainer.wait(60).status == "stopped"
     at.run()
     assert not at.exception and any("stopped" in s.value for s in at.success)

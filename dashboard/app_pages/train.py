@@ -78,6 +78,7 @@ if buttons[0].button("Train", type="primary", disabled=config is None, width="st
 paused = running and live_job.snapshot().status == "paused"
 if buttons[1].button("Resume" if paused else "Pause", disabled=not running, width="stretch"):
     (live_job.trainer.resume if paused else live_job.trainer.pause)()
+    st.rerun()  # the button's label follows at once (the live view alone would not redraw it)
 if buttons[2].button("Stop", disabled=not running, width="stretch",
                      help="End the run after the current batch; the epochs so far are kept."):
     live_job.trainer.stop()

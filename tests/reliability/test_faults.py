@@ -127,3 +127,20 @@ def test_a_long_pause_then_resume_finishes_normally(server, tiny):
     run, epochs = stored(store, job)
     assert result.status == run["status"] == "completed" and len(epochs) == 3
     still_usable(jobs, store, tiny)
+
+
+def test_a_run_paused_while_queued_stays_paused_when_its_turn_comes(server, tiny):
+    jobs, store = server
+    data, split = tiny["binary"]
+    holder = jobs.submit(config(epochs=2, model="mlp", encoding="aac"), data, split)
+    waiting = jobs.submit(config(epochs=2, model="mlp", encoding="aac"), data, split)  # one slot: it queues
+    waiting.trainer.pause()
+    finish(holder)
+    deadline = time.time() + 60
+    while waiting.snapshot().started is None and time.time() < deadline:
+        time.sleep(0.01)
+    assert waiting.snapshot().started is not None  # its setup ran...
+    time.sleep(0.5)
+    assert waiting.snapshot().status == "paused" and not waiting.snapshot().history  # ...and it waits, paused
+    waiting.trainer.resume()
+    assert finish(waiting).status == "completed"

@@ -75,6 +75,11 @@ def stop(page) -> None:
     page.get_by_text(re.compile("stopped")).first.wait_for(timeout=60_000)
 
 
+def pause(page) -> None:
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Resume").wait_for()
+
+
 def run_id_on(page) -> str:
     heading = page.get_by_role("heading", name=re.compile(r"^Run \d{8}-\d{6}-[0-9a-f]{6}"))
     heading.wait_for()
@@ -108,9 +113,10 @@ def test_runs_beyond_the_training_slots_wait_visibly_as_queued(browser, server):
     contexts = [browser.new_context() for _ in range(3)]
     try:
         pages = [open_train_page(c, server.url + LONG) for c in contexts]
-        for page in pages[:2]:  # both training slots taken
+        for page in pages[:2]:  # both training slots taken, by paused runs (they keep their slot, idle)
             press_train(page)
             run_id_on(page)
+            pause(page)
         press_train(pages[2])
         pages[2].get_by_text(re.compile("Queued: waiting for a free training slot")).wait_for(timeout=60_000)
         stop(pages[0])
