@@ -14,8 +14,14 @@ Each `bench/bench_*.py` script measures part of the engine against a straightfor
 and rewrites its own section of this file (between its `<!-- name:start -->` and
 `<!-- name:end -->` markers). Results are ratios measured side by side in one process, because
 absolute times on a shared machine are noise. `make bench` (that is, `python bench/run_all.py`)
-runs every script; `python bench/bench_encoding.py` runs one; `--quick` runs tiny sizes as a
-smoke test and leaves this file alone.
+runs every script and writes the summary of every target first; `python bench/bench_encoding.py`
+runs one; `--quick` runs tiny sizes as a smoke test and leaves this file alone.
+
+The scripts: `bench_encoding` (tokenisation, one-hot and window encodings, token storage),
+`bench_engine` (the engine against a bare PyTorch loop and the course notes' recipes),
+`bench_scale` (10k, 30k and 100k sequences from file to first epoch, MMseqs2), `bench_dashboard`
+(the real app in chromium, the Compare page under 20 long runs, server memory over a 10-minute live
+run) and `bench_gpu` (CUDA only; skipped elsewhere).
 """
 
 
@@ -23,13 +29,21 @@ def markers(name: str) -> tuple[str, str]:
     return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
 
 
-def update_readme(path: Path, name: str, section: str) -> None:
-    """Replace the `name` section between its markers, appending it (or creating the file) if absent."""
+README = Path(__file__).resolve().parent / "README.md"
+REPORTS: dict[str, dict] = {}  # name -> the last report bench_main made in this process (for run_all's summary)
+
+
+def update_readme(path: Path, name: str, section: str, first: bool = False) -> None:
+    """Replace the `name` section between its markers; if absent, add it at the end (or before every
+    other section, with `first`), creating the file if need be."""
     start, end = markers(name)
     block = f"{start}\n{section}\n{end}"
     text = path.read_text() if path.exists() else INTRO
     if start in text and end in text and text.index(start) < text.index(end):
         text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+    elif first and "<!-- " in text:
+        at = text.index("<!-- ")
+        text = text[:at] + block + "\n\n" + text[at:]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,6 +62,7 @@ def bench_main(doc: str, run: Callable[..., dict], markdown: Callable[[dict], st
     args = parser.parse_args(argv)
 
     report = run(quick=args.quick)
+    REPORTS[name] = report
     print()
     print(text_table(report["rows"]))
     print()

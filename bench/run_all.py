@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     if not found:
         print(f"no bench/bench_*.py script matches '{args.only}'")
         return 1
-    failed = []
+    from bench import report
+
+    failed, began = [], time.perf_counter()
     for path in found:
         print(f"=== {path.name} {' '.join(passed_on)}".rstrip(), flush=True)
         start = time.perf_counter()
@@ -59,7 +61,27 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(path.name)
     if failed:
         print(f"failed: {', '.join(failed)}")
+    if not args.quick and not args.only:
+        report.update_readme(report.README, "summary", summary(report.REPORTS, time.perf_counter() - began),
+                             first=True)
+        print(f"wrote the summary of {report.README}")
     return 1 if failed else 0
+
+
+def summary(reports: dict[str, dict], seconds: float) -> str:
+    """Every row with a target, from every script, in one table."""
+    lines = ["## Summary: every target", "", "| script | what | ours | ratio | target | result |", "|---|---|---|---|---|---|"]
+    for name, rep in reports.items():
+        for row in rep["rows"]:
+            if row.passed is not None:
+                cells = (name, row.what, row.ours, row.ratio, row.target, row.result)
+                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    info = next(iter(reports.values()))["info"] if reports else {}
+    missed = sum(row.passed is False for rep in reports.values() for row in rep["rows"])
+    lines += ["", f"`make bench` took {seconds / 60:.1f} min; {missed} target(s) missed. Machine: "
+              f"{info.get('cpu', '?')}, {info.get('cores', '?')} cores, torch {info.get('torch', '?')}; "
+              f"{info.get('date', '')}. Each script's section below has its notes."]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

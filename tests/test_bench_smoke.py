@@ -75,3 +75,20 @@ def test_dashboard_benchmark_times_the_compare_page_over_many_runs():
     times = bench_dashboard.compare_rerun_times(runs=8, epochs=20, reruns=2)
     assert list(times) == ["seed bands (4 groups of 2)", "8 separate curves"]
     assert all(len(t) == 2 and min(t) > 0 for t in times.values())
+
+
+def test_make_bench_writes_one_summary_of_every_target_first(tmp_path):
+    import run_all
+    from bench.report import update_readme
+    from bench_encoding import Row
+
+    reports = {"engine": {"rows": [Row("a | b", "1.0x", target="≥ 0.95x", passed=True), Row("info only", "3 ms")],
+                          "info": {"cpu": "AMD", "cores": "2", "torch": "2.13.0", "date": "today"}},
+               "scale": {"rows": [Row("growth", "b = 1.3", target="b ≤ 1.15", passed=False)], "info": {}}}
+    text = run_all.summary(reports, 600)
+    assert "a \\| b" in text and "info only" not in text and "1 target(s) missed" in text and "10.0 min" in text
+    readme = tmp_path / "README.md"
+    update_readme(readme, "engine", "engine section")
+    update_readme(readme, "summary", text, first=True)
+    body = readme.read_text()
+    assert body.index("Summary: every target") < body.index("engine section")

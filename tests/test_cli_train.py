@@ -89,8 +89,16 @@ def test_preset_with_overrides(tmp_path):
     (("--epochs", "2",), "no data given"),
     (("--preset", "nope", "--dataset", "esol"), "no preset 'nope'"),
 ])
-def test_bad_train_flags_exit_2_with_one_line(tmp_path, args, message):
-    done = cli("train", *args, runs=tmp_path)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stderr.startswith("error: ") and message in done.stderr
-    assert "Traceback" not in done.stderr
+def test_bad_train_flags_exit_2_with_one_line(tmp_path, monkeypatch, capsys, args, message):
+    """In-process through the same main() as `python -m core` (other tests run the real command)."""
+    from core.cli import main
+
+    monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path))
+    try:
+        code = main(["train", *args])
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("error: ") and message in err
+    assert "Traceback" not in err

@@ -75,7 +75,7 @@ def go(page, label: str) -> None:
 
 def test_train_live_then_evaluate(server, page):
     # A small CNN, 3 short epochs, validation every 10 batches: set through the link, as a shared URL would.
-    page.goto(server + "/?epochs=3&channels=32&max_batches=30&validate_every=10")
+    page.goto(server + "/?epochs=3&channels=32&max_batches=20&validate_every=10")
     page.get_by_role("heading", name="Data").wait_for()
     page.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
     page.get_by_role("option", name=re.compile("eSOL", re.I)).first.click()

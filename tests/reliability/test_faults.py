@@ -133,10 +133,12 @@ def test_a_run_paused_while_queued_stays_paused_when_its_turn_comes(server, tiny
     jobs, store = server
     data, split = tiny["binary"]
     holder = jobs.submit(config(epochs=2, model="mlp", encoding="aac"), data, split)
+    deadline = time.time() + 60
+    while holder.snapshot().status == "queued" and time.time() < deadline:  # it has the one slot
+        time.sleep(0.005)
     waiting = jobs.submit(config(epochs=2, model="mlp", encoding="aac"), data, split)  # one slot: it queues
     waiting.trainer.pause()
     finish(holder)
-    deadline = time.time() + 60
     while waiting.snapshot().started is None and time.time() < deadline:
         time.sleep(0.01)
     assert waiting.snapshot().started is not None  # its setup ran...

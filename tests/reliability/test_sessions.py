@@ -58,11 +58,18 @@ def wait_until(check, timeout=120.0, every=0.25):
 
 
 def open_train_page(context, url: str):
-    page = context.new_page()
-    page.set_default_timeout(90_000)
-    page.goto(url)
-    page.get_by_role("button", name="Train", exact=True).wait_for()
-    return page
+    return open_train_pages([context], url)[0]
+
+
+def open_train_pages(contexts, url: str) -> list:
+    """One Train page per context, loading side by side (each load is seconds of chromium's work)."""
+    pages = [c.new_page() for c in contexts]
+    for page in pages:
+        page.set_default_timeout(90_000)
+        page.goto(url, wait_until="commit")
+    for page in pages:
+        page.get_by_role("button", name="Train", exact=True).wait_for()
+    return pages
 
 
 def press_train(page) -> None:
@@ -89,7 +96,7 @@ def run_id_on(page) -> str:
 def test_four_sessions_train_at_once_and_each_sees_its_own_run(browser, server):
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(4)]
     try:
-        pages = [open_train_page(c, server.url + QUICK) for c in contexts]
+        pages = open_train_pages(contexts, server.url + QUICK)
         for page in pages:
             press_train(page)
         ids = [run_id_on(page) for page in pages]
@@ -112,7 +119,7 @@ def test_four_sessions_train_at_once_and_each_sees_its_own_run(browser, server):
 def test_runs_beyond_the_training_slots_wait_visibly_as_queued(browser, server):
     contexts = [browser.new_context() for _ in range(3)]
     try:
-        pages = [open_train_page(c, server.url + LONG) for c in contexts]
+        pages = open_train_pages(contexts, server.url + LONG)
         for page in pages[:2]:  # both training slots taken, by paused runs (they keep their slot, idle)
             press_train(page)
             run_id_on(page)
