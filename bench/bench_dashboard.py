@@ -25,7 +25,7 @@ for p in (str(ROOT), str(BENCH)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from bench_encoding import HEADER, Row, fmt_time, machine_info, text_table  # noqa: E402
+from bench_encoding import Row, section_markdown, fmt_time, machine_info, text_table  # noqa: E402
 from bench.report import bench_main  # noqa: E402
 from dashboard.serve import FIRST_VALIDATION_DRAWN_JS, Server, launch_chromium  # noqa: E402
 
@@ -181,18 +181,9 @@ def run(quick: bool = False, log=print) -> dict:
     return {"rows": rows, "info": info, "notes": notes}
 
 
-def _cells(row: Row) -> tuple[str, ...]:
-    return (row.what, row.ours, row.reference, row.ratio, row.target, row.result)
-
-
 def markdown(report: dict) -> str:
-    out = ["## Dashboard", "", "`python bench/bench_dashboard.py` — the real app in a real browser, the Compare "
-           "page under many long runs, and the server's memory during a live run.", "",
-           "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in report["rows"]]
-    out += ["", "Notes:", ""] + [f"- {note}" for note in report["notes"]]
-    out += ["", "Machine and run:", ""] + [f"- {k}: {v}" for k, v in report["info"].items()]
-    return "\n".join(out)
+    return section_markdown("Dashboard", "`python bench/bench_dashboard.py` — the real app in a real browser, the Compare "
+           "page under many long runs, and the server's memory during a live run.", report)
 
 
 def main(argv: list[str] | None = None) -> int:

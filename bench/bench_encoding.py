@@ -429,6 +429,16 @@ def text_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def section_markdown(title: str, intro: str, report: dict) -> str:
+    """A bench/README.md section: heading, intro line, the table, notes, machine and run."""
+    out = [f"## {title}", "", intro, "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in report["rows"]]
+    if report["notes"]:
+        out += ["", "Notes:", ""] + [f"- {note}" for note in report["notes"]]
+    out += ["", "Machine and run:", ""] + [f"- {k}: {v}" for k, v in report["info"].items()]
+    return "\n".join(out)
+
+
 def markdown(report: dict) -> str:
     rows, info = report["rows"], report["info"]
     out = ["## Encoding", "",

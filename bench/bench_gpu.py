@@ -27,7 +27,7 @@ for p in (str(ROOT), str(BENCH)):
 
 import torch  # noqa: E402
 
-from bench_encoding import HEADER, Row, fmt_time, machine_info, text_table  # noqa: E402
+from bench_encoding import Row, section_markdown, fmt_time, machine_info, text_table  # noqa: E402
 from bench.report import bench_main  # noqa: E402
 
 README = BENCH / "README.md"
@@ -145,19 +145,9 @@ def run(quick: bool = False, log=print) -> dict:
     return {"rows": rows, "info": info, "notes": notes}
 
 
-def _cells(row: Row) -> tuple[str, ...]:
-    return (row.what, row.ours, row.reference, row.ratio, row.target, row.result)
-
-
 def markdown(report: dict) -> str:
-    out = ["## GPU", "", "`python bench/bench_gpu.py` — the engine against the bare loop on CUDA, bf16 autocast "
-           "against fp32, and GPU utilisation (skipped without a CUDA device).", "",
-           "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in report["rows"]]
-    if report["notes"]:
-        out += ["", "Notes:", ""] + [f"- {note}" for note in report["notes"]]
-    out += ["", "Machine and run:", ""] + [f"- {k}: {v}" for k, v in report["info"].items()]
-    return "\n".join(out)
+    return section_markdown("GPU", "`python bench/bench_gpu.py` — the engine against the bare loop on CUDA, bf16 autocast "
+           "against fp32, and GPU utilisation (skipped without a CUDA device).", report)
 
 
 def main(argv: list[str] | None = None) -> int:

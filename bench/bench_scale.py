@@ -28,7 +28,7 @@ for p in (str(ROOT), str(BENCH)):
 
 import numpy as np  # noqa: E402
 
-from bench_encoding import HEADER, Row, fmt_bytes, fmt_time, machine_info, make_sequences, text_table  # noqa: E402
+from bench_encoding import Row, section_markdown, fmt_bytes, fmt_time, machine_info, make_sequences, text_table  # noqa: E402
 from bench.report import bench_main  # noqa: E402
 
 README = BENCH / "README.md"
@@ -165,18 +165,9 @@ def run(quick: bool = False, log=print) -> dict:
     return {"rows": rows, "info": info, "notes": notes}
 
 
-def _cells(row: Row) -> tuple[str, ...]:
-    return (row.what, row.ours, row.reference, row.ratio, row.target, row.result)
-
-
 def markdown(report: dict) -> str:
-    out = ["## Scale", "", "`python bench/bench_scale.py` — a big upload from file to first epoch at 10k, 30k "
-           "and 100k sequences, each in its own process.", "",
-           "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in report["rows"]]
-    out += ["", "Notes:", ""] + [f"- {note}" for note in report["notes"]]
-    out += ["", "Machine and run:", ""] + [f"- {k}: {v}" for k, v in report["info"].items()]
-    return "\n".join(out)
+    return section_markdown("Scale", "`python bench/bench_scale.py` — a big upload from file to first epoch at 10k, 30k "
+           "and 100k sequences, each in its own process.", report)
 
 
 def main(argv: list[str] | None = None) -> int:
