@@ -5,6 +5,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,7 +33,6 @@ def markers(name: str) -> tuple[str, str]:
 
 
 README = Path(__file__).resolve().parent / "README.md"
-REPORTS: dict[str, dict] = {}  # name -> the last report bench_main made in this process (for run_all's summary)
 
 
 def update_readme(path: Path, name: str, section: str, first: bool = False) -> None:
@@ -41,9 +43,8 @@ def update_readme(path: Path, name: str, section: str, first: bool = False) -> N
     text = path.read_text() if path.exists() else INTRO
     if start in text and end in text and text.index(start) < text.index(end):
         text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
-    elif first and "<!-- " in text:
-        at = text.index("<!-- ")
-        text = text[:at] + block + "\n\n" + text[at:]
+    elif first and (section := re.search(r"^<!-- \w+:start -->", text, flags=re.M)):
+        text = text[:section.start()] + block + "\n\n" + text[section.start():]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,10 +60,14 @@ def bench_main(doc: str, run: Callable[..., dict], markdown: Callable[[dict], st
                         help=f"markdown file to update (default {readme.name}, full runs only)")
     parser.add_argument("--no-readme", action="store_true", help="print only")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--report-json", type=Path, default=None,
+                        help="also write the report (rows, info, notes) here, for run_all's summary")
     args = parser.parse_args(argv)
 
     report = run(quick=args.quick)
-    REPORTS[name] = report
+    if args.report_json:
+        args.report_json.write_text(json.dumps({"name": name, **report, "rows": [
+            dataclasses.asdict(row) for row in report["rows"]]}, indent=1))
     print()
     print(text_table(report["rows"]))
     print()

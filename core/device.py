@@ -1,9 +1,19 @@
 """Pick the training device and precision, degrading cleanly to what this machine has."""
 from __future__ import annotations
 
+import os
+
 import torch
 
 from core.errors import ProtScopeError
+
+
+def usable_cpus() -> int:
+    """CPU cores this process may run on: its affinity mask (a container's or taskset's limit), not the
+    machine's count, so thread pools are not oversubscribed."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def available_devices() -> list[str]:

@@ -6,7 +6,6 @@ how well a model generalises to new families. The MMseqs2 binary comes with the 
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -15,8 +14,9 @@ import numpy as np
 
 from core.config import DataConfig
 from core.dataset import ProteinData
+from core.device import usable_cpus
 from core.errors import ProtScopeError
-from core.splits import Split, balance_notes, check_class_sizes, strata
+from core.splits import Split, balance_notes, check_class_sizes, distinct_sequences, strata
 
 COVERAGE = 0.8  # both sequences must be 80% covered by the alignment (MMseqs2 --cov-mode 0)
 TIMEOUT_S = 1800
@@ -44,13 +44,13 @@ def cluster_sequences(sequences, identity: float, coverage: float = COVERAGE,
 
     Identical sequences are clustered once, so they always share a cluster.
     """
-    unique, inverse = np.unique(np.asarray(sequences, dtype=object).astype(str), return_inverse=True)
+    unique, inverse = distinct_sequences(sequences)
     with tempfile.TemporaryDirectory(prefix="protscope-mmseqs-") as tmp:
         fasta = Path(tmp) / "input.fasta"
         fasta.write_text("".join(f">{i}\n{s}\n" for i, s in enumerate(unique)))
         command = [mmseqs_binary(), "easy-cluster", str(fasta), str(Path(tmp) / "out"), str(Path(tmp) / "work"),
                    "--min-seq-id", str(identity), "-c", str(coverage), "--cov-mode", "0",
-                   *FAST_SETTINGS, "--threads", str(threads or os.cpu_count() or 1), "-v", "1"]
+                   *FAST_SETTINGS, "--threads", str(threads or usable_cpus()), "-v", "1"]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:

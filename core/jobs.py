@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.dataset import ProteinData
+from core.device import usable_cpus
 from core.errors import ProtScopeError
 from core.run_config import RunConfig
 from core.serialise import write_run_files
@@ -39,7 +40,7 @@ def default_concurrency() -> int:
     """Runs that may train at once: one per 4 cores, at least 1 (PROTSCOPE_MAX_RUNS overrides)."""
     if os.environ.get("PROTSCOPE_MAX_RUNS", "").isdigit():
         return max(1, int(os.environ["PROTSCOPE_MAX_RUNS"]))
-    return max(1, (os.cpu_count() or 1) // 4)
+    return max(1, usable_cpus() // 4)
 
 
 @dataclass

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from core.config import DataConfig
 from core.dataset import SPLITS, ProteinData
@@ -60,8 +61,18 @@ def strata(data: ProteinData) -> np.ndarray:
 
 def sequence_groups(data: ProteinData) -> np.ndarray:
     """(N,) int: rows with identical sequences share a group."""
-    _, groups = np.unique(np.asarray(data.sequences, dtype=object).astype(str), return_inverse=True)
-    return groups
+    return distinct_sequences(data.sequences)[1]
+
+
+def distinct_sequences(sequences) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct sequences, sorted, and the (N,) int index of each row's sequence among them.
+
+    The same numbering as np.unique on a fixed-width string array, without building one: at 100k
+    proteins up to 2,000 long that array alone is 800 MB (4 bytes per character) and its sort
+    took 9 s; hashing the Python strings takes a few milliseconds and no copy of the text.
+    """
+    codes, distinct = pd.factorize(np.asarray(sequences, dtype=object), sort=True)
+    return np.asarray(distinct, dtype=object), codes.astype(np.int64)
 
 
 def check_class_sizes(data: ProteinData, rows: np.ndarray, fractions) -> None:

@@ -6,9 +6,12 @@ settings has to be before it means anything.
 """
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
+
+from core.serialise import clean_json, csv_text
 
 SEED_FIELD = "seed"
 
@@ -100,17 +103,22 @@ def series(history: list[dict], metric: str, x: str = "epoch") -> tuple[np.ndarr
 
 def mean_band(histories: list[list[dict]], metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(epochs, mean, sd) over runs, epoch by epoch; an epoch counts the runs that reached it (early
-    stopping ends runs at different epochs)."""
-    by_epoch: dict[int, list[float]] = {}
+    stopping ends runs at different epochs). An epoch only one run reached has sd 0."""
+    epochs, values = [], []
     for history in histories:
         for h in history:
             value = _number(h.get(metric))
             if math.isfinite(value):
-                by_epoch.setdefault(int(h["epoch"]), []).append(value)
-    epochs = np.array(sorted(by_epoch), dtype=float)
-    mean = np.array([np.mean(by_epoch[int(e)]) for e in epochs])
-    sd = np.array([np.std(by_epoch[int(e)], ddof=1) if len(by_epoch[int(e)]) > 1 else 0.0 for e in epochs])
-    return epochs, mean, sd
+                epochs.append(int(h["epoch"]))
+                values.append(value)
+    # Sums per epoch with bincount, not np.mean/np.std per epoch: 300 epochs of 20 runs were 3,600 numpy calls.
+    unique, slot = np.unique(np.array(epochs, dtype=int), return_inverse=True)
+    values = np.array(values, dtype=float)
+    count = np.bincount(slot, minlength=unique.size)
+    mean = np.bincount(slot, weights=values, minlength=unique.size) / np.maximum(count, 1)
+    squares = np.bincount(slot, weights=(values - mean[slot]) ** 2, minlength=unique.size)
+    sd = np.sqrt(squares / np.maximum(count - 1, 1))  # as np.std(ddof=1); one run: squares are 0
+    return unique.astype(float), mean, sd
 
 
 def metric_names(histories: list[list[dict]]) -> list[str]:
@@ -123,6 +131,16 @@ def metric_names(histories: list[list[dict]]) -> list[str]:
     first = ("val_loss", "train_loss")
     return sorted(names, key=lambda n: (n not in first, first.index(n) if n in first else 0,
                                         not n.startswith("val_"), n))
+
+
+def curves_csv(histories: dict[str, list[dict]]) -> str:
+    """Every epoch row of every run, one CSV row each, led by the run's id."""
+    return csv_text([{"run": run_id, **row} for run_id, history in histories.items() for row in history])
+
+
+def runs_json(runs: list[dict], histories: dict[str, list[dict]]) -> str:
+    """The runs as stored and their curves by run id, in one JSON document (NaN as null)."""
+    return json.dumps(clean_json({"runs": runs, "curves": histories}))
 
 
 def _number(value) -> float:

@@ -16,10 +16,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-# In the browser: true once the live view's metric chart (key metrics_<run id> in dashboard/live.py) has
-# been drawn with a line, which happens only when an epoch has been validated.
-FIRST_VALIDATION_DRAWN_JS = """() => [...document.querySelectorAll('[class*="st-key-metrics_"] .js-plotly-plot')]
-    .some(plot => plot.querySelector('.scatterlayer .trace path'))"""
+# In the browser, given the metric-chart keys that were on the page before (LIVE_CHART_KEYS_JS): true once
+# a new run's metric chart (key metrics_<run id> in dashboard/live.py) has been drawn with a line, which
+# happens only when an epoch has been validated. A chart already on the page (the run list shows the
+# last run) does not count, or a second measurement in one server would stop at the old run's chart.
+LIVE_CHART_KEYS_JS = """() => [...document.querySelectorAll('[class*="st-key-metrics_"]')]
+    .map(e => [...e.classList].find(c => c.startsWith('st-key-metrics_')))"""
+FIRST_VALIDATION_DRAWN_JS = """(before) => [...document.querySelectorAll('[class*="st-key-metrics_"]')]
+    .filter(e => !before.some(key => e.classList.contains(key)))
+    .some(e => e.querySelector('.js-plotly-plot .scatterlayer .trace path'))"""
 
 
 def free_port() -> int:

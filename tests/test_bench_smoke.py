@@ -92,3 +92,33 @@ def test_make_bench_writes_one_summary_of_every_target_first(tmp_path):
     update_readme(readme, "summary", text, first=True)
     body = readme.read_text()
     assert body.index("Summary: every target") < body.index("engine section")
+
+
+def test_make_bench_runs_the_soak_beside_the_scale_bench_on_separate_cores_and_the_rest_alone():
+    import run_all
+
+    found = [run_all.BENCH / n for n in ("bench_dashboard.py", "bench_engine.py", "bench_scale.py", "bench_soak.py")]
+    steps = run_all.plan(found, [0, 1], one_at_a_time=False)
+    assert [[(p.name, cpus) for p, cpus in step] for step in steps] == [
+        [("bench_dashboard.py", None)], [("bench_engine.py", None)],
+        [("bench_soak.py", [1]), ("bench_scale.py", [0])]]
+    for cpus, alone in (([0], False), ([0, 1], True)):
+        steps = run_all.plan(found, cpus, one_at_a_time=alone)
+        assert all(len(step) == 1 and step[0][1] is None for step in steps) and len(steps) == 4
+
+
+def test_a_bench_script_hands_its_report_to_make_bench_as_json(tmp_path):
+    import json
+
+    from bench.report import bench_main
+    from bench_encoding import Row
+
+    def run(quick):
+        return {"rows": [Row("x", "2 ms", target="≤ 3 ms", passed=True)], "info": {"cores": "2"}, "notes": ["n"]}
+
+    out = tmp_path / "r.json"
+    assert bench_main("doc", run, lambda r: "", lambda rows: "", "demo", tmp_path / "README.md",
+                      ["--quick", "--report-json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["name"] == "demo" and Row(**report["rows"][0]).result == "PASS"
+    assert not (tmp_path / "README.md").exists()  # quick runs leave the README alone

@@ -1,12 +1,15 @@
-"""Comparing runs: differences only, seed groups with mean ± sd, aligned curves, and the charts."""
+"""Comparing runs: differences only, seed groups with mean ± sd, aligned curves, exports, and the charts."""
+import csv
+import io
+import json
 import math
 
 import numpy as np
 import pytest
 
 from dashboard import charts
-from dashboard.compare import (config_keys, differing, final_metrics, flat_config, mean_band, metric_names,
-                               run_rows, seed_groups, series, summary_rows)
+from dashboard.compare import (config_keys, curves_csv, differing, final_metrics, flat_config, mean_band,
+                               metric_names, run_rows, runs_json, seed_groups, series, summary_rows)
 
 
 def run(i, optimizer, seed, lr=1e-3, accuracy=0.7, epochs=3):
@@ -51,6 +54,53 @@ def test_mean_band_aligns_runs_of_different_lengths_by_epoch():
     assert list(epochs) == [1, 2, 3]
     assert mean[0] == pytest.approx((1.2 + 1.21) / 2) and mean[2] == pytest.approx(0.4)
     assert sd[2] == 0.0 and sd[0] == pytest.approx(np.std([1.2, 1.21], ddof=1))
+
+
+def per_epoch_band(histories, metric):
+    """mean_band as first written: np.mean and np.std(ddof=1) over the finite values of each epoch."""
+    by_epoch = {}
+    for history in histories:
+        for h in history:
+            value = h.get(metric)
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                by_epoch.setdefault(int(h["epoch"]), []).append(float(value))
+    epochs = sorted(by_epoch)
+    return (np.array(epochs, dtype=float), np.array([np.mean(by_epoch[e]) for e in epochs]),
+            np.array([np.std(by_epoch[e], ddof=1) if len(by_epoch[e]) > 1 else 0.0 for e in epochs]))
+
+
+def test_mean_band_equals_the_mean_and_sd_of_each_epoch():
+    rng = np.random.default_rng(0)
+    histories = []
+    for length in (300, 280, 250, 40, 1):  # early stopping: later epochs have fewer runs, the last ones one
+        values = rng.normal(1.0, 0.3, length) * 10.0 ** rng.integers(-3, 3)
+        values[rng.random(length) < 0.05] = np.nan  # a diverged epoch does not count
+        history = [{"epoch": e, "val_loss": float(v)} for e, v in zip(range(1, length + 1), values)]
+        history[::7] = [{"epoch": h["epoch"], "val_loss": None} for h in history[::7]]  # NaN read back from JSON
+        histories.append(history[::-1] if length == 250 else history)  # order within a run does not matter
+    histories.append([{"epoch": e, "train_loss": 0.5} for e in range(1, 400)])  # a run without the metric
+    epochs, mean, sd = mean_band(histories, "val_loss")
+    expected = per_epoch_band(histories, "val_loss")
+    assert np.array_equal(epochs, expected[0]) and epochs.dtype == float
+    assert np.allclose(mean, expected[1], rtol=1e-12, atol=0) and np.allclose(sd, expected[2], rtol=1e-9, atol=1e-15)
+    assert sd[-1] == 0.0 and np.all(np.isfinite(sd))
+    assert [a.size for a in mean_band(histories, "val_mcc")] == [0, 0, 0]
+
+
+def test_exports_are_every_curve_row_as_csv_and_runs_with_curves_as_json():
+    runs = [run(0, "sgd", 0, epochs=2)[0] | {"name": "=cmd"}, run(1, "adam", 1, epochs=3)[0]]
+    histories = {"r0": run(0, "sgd", 0, epochs=2)[1], "r1": run(1, "adam", 1, epochs=3)[1]}
+    histories["r1"][1]["val_loss"] = None
+    histories["r0"][0]["note"] = "=HYPERLINK()"
+    rows = list(csv.DictReader(io.StringIO(curves_csv(histories))))
+    assert [(r["run"], r["epoch"]) for r in rows] == [("r0", "1"), ("r0", "2"), ("r1", "1"), ("r1", "2"), ("r1", "3")]
+    assert rows[0]["note"] == "'=HYPERLINK()" and rows[1]["note"] == "" and rows[3]["val_loss"] == ""
+    assert float(rows[2]["val_loss"]) == histories["r1"][0]["val_loss"]
+    runs[1]["metrics"]["val"]["loss"] = float("nan")
+    document = json.loads(runs_json(runs, histories))
+    assert document["runs"][0]["name"] == "=cmd" and document["runs"][1]["metrics"]["val"]["loss"] is None
+    assert document["curves"] == histories and list(document["curves"]) == ["r0", "r1"]
+    assert curves_csv({}) == "" and json.loads(runs_json([], {})) == {"runs": [], "curves": {}}
 
 
 def test_series_by_epoch_or_by_wall_time():

@@ -179,3 +179,57 @@ def test_curves_are_live_while_a_run_is_going_and_still_once_all_have_ended(stor
     at.run()
     headings = [h.value for h in at.subheader]
     assert "Curves" in headings and "Curves (live)" not in headings
+
+
+def test_exports_are_written_only_when_clicked_with_the_content_the_page_exported_before(store, monkeypatch):
+    import json
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from core.serialise import clean_json, csv_text
+    from dashboard import compare as cmp
+
+    registered = {}
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        registered[file_name] = (data_callable, mimetype)
+        return register(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    register = MediaFileManager.add_deferred
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    writes = []
+
+    def counted(name):
+        write = getattr(cmp, name)
+        return lambda *args: writes.append(name) or write(*args)
+
+    for name in ("curves_csv", "runs_json"):
+        monkeypatch.setattr(cmp, name, counted(name))
+    for i, (opt, seed, acc) in enumerate([("sgd", 0, 0.6), ("sgd", 1, 0.64), ("adam", 0, 0.7)]):
+        add(store, f"r{i}", opt, seed, acc)
+    store.add_epoch("r1", {"epoch": 4, "train_loss": float("nan"), "val_loss": 0.3, "note": "=HYPERLINK()"})
+    store.rename("r2", "=adam")
+    at = compare_page()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["Run table (CSV)", "Curves (CSV)", "Runs and curves (JSON)"]
+    assert all(b.proto.deferred_file_id and not b.proto.url for b in buttons) and writes == []
+    assert set(registered) == {"protscope-runs.csv", "protscope-curves.csv", "protscope-runs.json"}
+
+    # What the page exported before, built the way it built it on every rerun.
+    runs = store.list_runs()
+    rows = cmp.run_rows(runs)
+    keys = cmp.config_keys(runs)
+    metrics = sorted({k for r in runs for k in cmp.final_metrics(r)})
+    columns = ["name", "status", "reason", "dataset", *cmp.differing(rows, keys), *metrics]
+    histories = {r["id"]: store.history(r["id"]) for r in runs}
+    expected = {
+        "protscope-runs.csv": (csv_text([{k: r.get(k) for k in columns} for r in rows]), "text/csv"),
+        "protscope-curves.csv": (csv_text([{"run": rid, **h} for rid, history in histories.items() for h in history]),
+                                 "text/csv"),
+        "protscope-runs.json": (json.dumps(clean_json({"runs": runs, "curves": histories})), "application/json")}
+    for file_name, (content, mimetype) in expected.items():
+        write, registered_mimetype = registered[file_name]
+        assert (write(), registered_mimetype) == (content, mimetype), file_name
+    assert sorted(writes) == ["curves_csv", "runs_json"]
+    assert "'=adam" in registered["protscope-runs.csv"][0]() and "'=HYPERLINK()" in expected["protscope-curves.csv"][0]

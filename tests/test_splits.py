@@ -5,7 +5,7 @@ import pytest
 from core.config import DataConfig
 from core.datasets import config_for, load_bytes, load_data
 from core.errors import ProtScopeError
-from core.splits import cut_points, make_split, split_table
+from core.splits import cut_points, distinct_sequences, make_split, split_table
 from tests.conftest import csv_bytes, random_sequences
 
 
@@ -89,3 +89,16 @@ def test_cut_points():
     uneven = np.cumsum([1] * 20 + [30] + [1] * 49)  # 100 rows, one group of 30
     val_end, test_end = cut_points(uneven, (0.1, 0.1))
     assert uneven[val_end - 1] == 10 and uneven[test_end - 1] == 20
+
+
+def test_distinct_sequences_number_groups_as_a_sorted_unique_does():
+    """Same group ids as np.unique on a fixed-width string array (so seeded splits do not change), with
+    prefixes of one another and repeats among them."""
+    rng = np.random.default_rng(3)
+    sequences = ["".join(rng.choice(list("ACDE"), rng.integers(1, 6))) for _ in range(2_000)]
+    distinct, groups = distinct_sequences(sequences)
+    expected_distinct, expected_groups = np.unique(np.asarray(sequences, dtype=object).astype(str),
+                                                   return_inverse=True)
+    assert list(distinct) == list(expected_distinct) and len(distinct) < len(sequences)
+    assert np.array_equal(groups, expected_groups)
+    assert all(distinct[g] == s for g, s in zip(groups, sequences))

@@ -174,6 +174,28 @@ def test_filters_names_and_tags(tmp_path):
         store.tag("a", " ")
 
 
+def test_histories_read_several_runs_at_once_with_the_rows_as_stored(tmp_path):
+    store = RunStore(tmp_path / "protscope.db")
+    ids = ["a", "it's \"b\"", "c", "empty"]  # quotes: the ids reach SQLite as one JSON parameter
+    for i, run_id in enumerate(ids):
+        add_run(store, run_id)
+        for epoch in (3, 1, 2)[: 0 if run_id == "empty" else 3 - i % 2]:  # out of order, and of two lengths
+            store.add_epoch(run_id, {"epoch": epoch, "val_loss": epoch / 7 + i, "note": f"run {run_id}",
+                                     "val_mcc": float("nan") if epoch == 2 else 0.1 * epoch, "lr": 1e-3})
+    conn = sqlite3.connect(tmp_path / "protscope.db")
+    stored = {run_id: [json.loads(row) for (row,) in conn.execute(
+        "SELECT row FROM epochs WHERE run_id = ? ORDER BY epoch", (run_id,))] for run_id in ids}
+    conn.close()
+    wanted = ["c", "empty", "a", "it's \"b\""]
+    read = store.histories(wanted)
+    assert list(read) == wanted and read == {run_id: stored[run_id] for run_id in wanted}
+    assert [h["epoch"] for h in read["a"]] == [1, 2, 3] and read["a"][1]["val_mcc"] is None and read["empty"] == []
+    assert [store.history(run_id) for run_id in ids] == [stored[run_id] for run_id in ids]
+    assert store.histories([]) == {}
+    with pytest.raises(ProtScopeError, match="no run 'nope'"):
+        store.histories(["a", "nope"])
+
+
 def test_artifacts_keep_json_and_bytes(tmp_path):
     store = RunStore(tmp_path / "protscope.db")
     add_run(store, "a")

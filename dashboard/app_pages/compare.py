@@ -1,11 +1,12 @@
 """Compare page: every stored run (dashboard, command line, sweeps) in one table; overlaid curves,
 seed groups as mean ± sd, and a parallel-coordinates view of settings against a metric."""
-import json
+from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
-from core.serialise import clean_json, csv_text
-from core.store import LIVE_STATUSES
+from core.serialise import csv_text
+from core.store import LIVE_STATUSES, RunStore
 from dashboard import charts
 from dashboard import compare as cmp
 from dashboard.state import run_store
@@ -20,7 +21,7 @@ def curves(ids: list[str], keys: list[str], was_going: bool) -> None:
     store = run_store()
     chosen = [store.get_run(i) for i in ids]
     going = any(r.get("status") in LIVE_STATUSES for r in chosen)
-    histories = {r["id"]: store.history(r["id"]) for r in chosen}
+    histories = store.histories(ids)
     st.subheader("Curves" + (" (live)" if going else ""))
     names = cmp.metric_names(list(histories.values())) or ["val_loss"]
     a, b, c, d = st.columns(4)
@@ -54,6 +55,18 @@ def curves(ids: list[str], keys: list[str], was_going: bool) -> None:
                                        smoothing), key="cmp_overlay", width="stretch")
     if was_going and not going:
         st.rerun()  # the whole page: the table and final metrics change when the last run ends
+
+
+def on_download(store: RunStore, write: Callable[[dict[str, list[dict]]], str], ids: list[str]) -> Callable[[], str]:
+    """A download's content, written from the store when its button is clicked, not on every rerun:
+    serialising every curve each time cost more than the rest of the page."""
+    def content() -> str:
+        try:
+            return write(store.histories(ids))
+        finally:
+            store.close()  # Streamlit calls this in a server thread: that thread's connection, not the page's
+
+    return content
 
 
 st.title("Compare runs")
@@ -117,12 +130,11 @@ if metrics:
         st.plotly_chart(charts.parallel(cmp.run_rows(selected), params, target), key="cmp_parallel", width="stretch")
 
 st.subheader("Export")
-histories = {r["id"]: store.history(r["id"]) for r in selected}
-long_rows = [{"run": rid, **h} for rid, history in histories.items() for h in history]
+ids = [r["id"] for r in selected]
 a, b, c = st.columns(3)
-a.download_button("Run table (CSV)", csv_text([{k: r.get(k) for k in columns} for r in rows]),
+a.download_button("Run table (CSV)", partial(csv_text, [{k: r.get(k) for k in columns} for r in rows]),
                   file_name="protscope-runs.csv", mime="text/csv", on_click="ignore")
-b.download_button("Curves (CSV)", csv_text(long_rows), file_name="protscope-curves.csv", mime="text/csv",
-                  on_click="ignore")
-c.download_button("Runs and curves (JSON)", json.dumps(clean_json({"runs": selected, "curves": histories})),
+b.download_button("Curves (CSV)", on_download(store, cmp.curves_csv, ids), file_name="protscope-curves.csv",
+                  mime="text/csv", on_click="ignore")
+c.download_button("Runs and curves (JSON)", on_download(store, partial(cmp.runs_json, selected), ids),
                   file_name="protscope-runs.json", mime="application/json", on_click="ignore")

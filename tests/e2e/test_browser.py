@@ -93,7 +93,7 @@ def test_train_live_then_evaluate(server, page):
     page.screenshot(path=str(ARTIFACTS / "train-live.png"), full_page=True)
     page.get_by_text(re.compile("completed")).first.wait_for(timeout=180_000)
     wait_idle(page)
-    page.wait_for_function(FIRST_VALIDATION_DRAWN_JS)  # what bench_dashboard waits for: it must exist
+    page.wait_for_function(FIRST_VALIDATION_DRAWN_JS, arg=[])  # what bench_dashboard waits for: it must exist
     page.screenshot(path=str(ARTIFACTS / "train-done.png"), full_page=True)
 
     go(page, "3 · Evaluate")

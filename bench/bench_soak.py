@@ -1,0 +1,65 @@
+"""Server memory over a 10-minute live run with the Train page open in chromium (bench/soak.py).
+
+What is measured is memory, not time, so `make bench` runs this beside the scale benchmark, each
+pinned to its own CPU cores (run_all.py); run alone, it has the whole machine. After a 2-minute
+warm-up, the lowest RSS of the first and the last two minutes are compared: target growth <= 100 MB.
+`make soak` runs the same for 15 minutes and writes docs/RELIABILITY.md.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+for p in (str(ROOT), str(BENCH)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import soak  # noqa: E402
+from bench_encoding import Row, core_count, fmt_time, machine_info, section_markdown, text_table  # noqa: E402
+from bench.report import bench_main  # noqa: E402
+
+README = BENCH / "README.md"
+NAME = "soak"
+SIZES = {"full": dict(minutes=10.0, warmup=120.0), "quick": dict(minutes=0.25, warmup=0.0)}
+
+
+def run(quick: bool = False, log=print) -> dict:
+    size = SIZES["quick" if quick else "full"]
+    info = machine_info()
+    info["cores"] = f"{core_count()} (CPUs {sorted(os.sched_getaffinity(0))} of {os.cpu_count()})"
+    began = time.perf_counter()
+    log(f"soak: {size['minutes']:g}-minute live run")
+    r = soak.soak(size["minutes"], size["warmup"])
+    rows = [Row(f"server memory over a {r['minutes']:.1f}-minute live run with the Train page open (VmRSS every "
+                f"{soak.EVERY_S} s; after {size['warmup']:.0f} s warm-up, lowest {r['first_trough']:.0f} -> "
+                f"{r['last_trough']:.0f} MB and peak {r['first_peak']:.0f} -> {r['last_peak']:.0f} MB from the first "
+                f"to the last 2 minutes; {r['progress']})", f"{r['growth']:+.0f} MB",
+                target=f"≤ {soak.TARGET_MB} MB", passed=r["growth"] <= soak.TARGET_MB)]
+    notes = ["The run is the Train page's first screen (the course notes' CNN on eSOL, 1,000 epochs, validation "
+             "every 15 batches), so the live fragment redraws every second and validation points keep coming.",
+             "RSS swings by hundreds of MB within an epoch (wide validation batches, and pages the allocator "
+             "keeps a while), so the two windows are compared by their troughs, the memory the server holds "
+             "between those bursts; a leak lifts it. Peaks are reported for information.",
+             "In `make bench` the server, its training thread and chromium share the CPUs this process was "
+             "given (see 'cores'), so the run trains more slowly than it would alone; the memory it holds per "
+             "epoch and per redraw is the same."]
+    info["total run time"] = fmt_time(time.perf_counter() - began)
+    info["mode"] = "quick (smoke sizes)" if quick else "full"
+    return {"rows": rows, "info": info, "notes": notes}
+
+
+def markdown(report: dict) -> str:
+    return section_markdown("Server memory", "`python bench/bench_soak.py` — the dashboard server's memory during a "
+                            "10-minute live run, with the page open in chromium.", report)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return bench_main(__doc__, run, markdown, text_table, NAME, README, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
