@@ -77,7 +77,7 @@ SIZES = {
     # cases use the whole eSOL split, else mlp_subset; keep_width: subsets keep eSOL's full width (so padding
     # costs what it costs on the whole set); loop_aac_train: training proteins for the per-residue AAC loop;
     # micro_calls: calls per timing of the per-batch and per-update micro-measurements.
-    "full": dict(epochs=3, mlp_epochs=10, notes_epochs=2, repeats=7, cnn_repeats=3, mlp_repeats=3, cnn_subset=(256, 64, 64),
+    "full": dict(epochs=2, mlp_epochs=10, notes_epochs=2, repeats=5, cnn_repeats=3, mlp_repeats=3, cnn_subset=(256, 64, 64),
                  full_split=True, mlp_subset=None, keep_width=True, loop_aac_train=512, micro_calls=300),
     "quick": dict(epochs=1, mlp_epochs=1, notes_epochs=2, repeats=1, cnn_repeats=1, mlp_repeats=1, cnn_subset=(16, 8, 8),
                   full_split=False, mlp_subset=(32, 8, 8), keep_width=False, loop_aac_train=16, micro_calls=10),
