@@ -17,14 +17,16 @@ Each `bench/bench_*.py` script measures part of the engine against a straightfor
 and rewrites its own section of this file (between its `<!-- name:start -->` and
 `<!-- name:end -->` markers). Results are ratios measured side by side in one process, because
 absolute times on a shared machine are noise. `make bench` (that is, `python bench/run_all.py`)
-runs every script and writes the summary of every target first; `python bench/bench_encoding.py`
-runs one; `--quick` runs tiny sizes as a smoke test and leaves this file alone.
+runs every script in a process of its own and writes the summary of every target first;
+`python bench/bench_encoding.py` runs one; `--quick` runs tiny sizes as a smoke test and leaves
+this file alone.
 
 The scripts: `bench_encoding` (tokenisation, one-hot and window encodings, token storage),
 `bench_engine` (the engine against a bare PyTorch loop and the course notes' recipes),
 `bench_scale` (10k, 30k and 100k sequences from file to first epoch, MMseqs2), `bench_dashboard`
-(the real app in chromium, the Compare page under 20 long runs, server memory over a 10-minute live
-run) and `bench_gpu` (CUDA only; skipped elsewhere).
+(the real app in chromium, the Compare page under 20 long runs), `bench_soak` (the server's memory
+over a 10-minute live run; in `make bench` it runs beside `bench_scale`, each on its own CPU cores)
+and `bench_gpu` (CUDA only; skipped elsewhere).
 """
 
 
