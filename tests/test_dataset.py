@@ -168,3 +168,17 @@ def test_composition_by_class_counts_each_class_separately():
 
 
 ALPHABET_INDEX = {c: i for i, c in enumerate("ACDEFGHIKLMNPQRSTVWY")}
+
+
+def test_fingerprint_is_hashed_once_per_dataset_and_afresh_for_a_subset(binary_csv, monkeypatch):
+    import hashlib
+
+    import core.dataset
+
+    data = load_bytes(binary_csv, "b.csv", DataConfig())
+    calls, sha256 = [], hashlib.sha256
+    monkeypatch.setattr(core.dataset.hashlib, "sha256", lambda: calls.append(1) or sha256())
+    first = data.fingerprint()
+    assert data.fingerprint() == first and len(calls) == 1  # every dashboard rerun asks for it
+    part = data.subset(np.arange(len(data) - 1))
+    assert part.fingerprint() != first and len(calls) == 2
