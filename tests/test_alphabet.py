@@ -49,3 +49,18 @@ def test_row_of_position_maps_back():
     rows, pos = alphabet.row_of_position(lengths, np.array([0, 2, 3, 4, 5, 8]))
     assert rows.tolist() == [0, 0, 1, 1, 2, 2]
     assert pos.tolist() == [0, 2, 0, 1, 0, 3]
+
+
+def test_pack_builds_its_array_in_small_pages_and_restores_numpys_setting():
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    codes, lengths = np.array([1, 2, 3, 4, 5], dtype=np.uint8), np.array([2, 3])
+    original = _set_madvise_hugepage(True)
+    try:
+        for setting in (True, False):
+            _set_madvise_hugepage(setting)
+            tokens = alphabet.pack(codes, lengths, 4)
+            assert tokens.tolist() == [[1, 2, 0, 0], [3, 4, 5, 0]]
+            assert _set_madvise_hugepage(setting) is setting  # what pack found is what it left
+    finally:
+        _set_madvise_hugepage(original)

@@ -182,3 +182,20 @@ def test_fingerprint_is_hashed_once_per_dataset_and_afresh_for_a_subset(binary_c
     assert data.fingerprint() == first and len(calls) == 1  # every dashboard rerun asks for it
     part = data.subset(np.arange(len(data) - 1))
     assert part.fingerprint() != first and len(calls) == 2
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loading_runs_no_garbage_collection_and_restores_the_collector(enabled):
+    import gc
+
+    rows = [[s * 3, str(i % 2)] for i, s in enumerate(SEQS * 60)]  # thousands of cells: collections are due
+    collections = []
+    callback = lambda phase, info: collections.append(phase) if phase == "start" else None  # noqa: E731
+    (gc.enable if enabled else gc.disable)()
+    gc.callbacks.append(callback)
+    try:
+        load_bytes(csv_bytes(["sequence", "label"], rows), "many.csv", DataConfig())
+        assert collections == [] and gc.isenabled() is enabled
+    finally:
+        gc.callbacks.remove(callback)
+        gc.enable()
