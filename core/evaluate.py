@@ -11,11 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.batches import DeviceData, batch_indices, make_batch, select
+from core.batches import DeviceData, eval_batches, make_batch, select
 from core.losses import to_outputs
 from core.metrics import compute_metrics
 
-EVAL_BATCH = 256
+EVAL_BATCH = 256  # proteins per evaluation batch at most,
+EVAL_RESIDUES = 65_536  # and at most this many padded residues (a CNN of 128 channels: 32 MB per activation)
 
 
 @dataclass
@@ -42,7 +43,8 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
 
 @torch.no_grad()
 def predict(model, dd: DeviceData, rows: np.ndarray, encoding_cfg, task: str, *, split: str = "",
-            loss_fn=None, amp_dtype=None, batch_size: int = EVAL_BATCH, scored_only: bool = True) -> Predictions:
+            loss_fn=None, amp_dtype=None, batch_size: int = EVAL_BATCH, max_residues: int = EVAL_RESIDUES,
+            scored_only: bool = True) -> Predictions:
     """Run `model` over dataset `rows`. Per-residue tasks keep scored residues (or all real residues
     when `scored_only` is False, e.g. for new sequences without labels)."""
     was_training = model.training
@@ -52,7 +54,7 @@ def predict(model, dd: DeviceData, rows: np.ndarray, encoding_cfg, task: str, *,
     outputs, truths, proteins, positions, order = [], [], [], [], []
     loss_sum, count = 0.0, 0
     offset = 0
-    for index in batch_indices(lengths, rows, batch_size, rng=None, bucketing=False):
+    for index in eval_batches(lengths, rows, batch_size, max_residues):
         batch = make_batch(dd, index, encoding_cfg)
         with autocast(device, amp_dtype):
             logits = model(batch.x, batch.mask)

@@ -124,22 +124,23 @@ def test_a_bench_script_hands_its_report_to_make_bench_as_json(tmp_path):
     assert not (tmp_path / "README.md").exists()  # quick runs leave the README alone
 
 
-def test_soak_growth_compares_the_troughs_of_the_first_and_last_windows_after_the_warmup():
+def test_soak_growth_compares_the_medians_of_the_first_and_last_windows_after_the_warmup():
     import soak
 
-    # (seconds, MB): a 1 GB swing inside every epoch, and a trough that rises by 150 MB
-    samples = [(t, 500.0) for t in range(0, 60, 5)]  # warm-up, ignored
-    samples += [(t, (800.0 if t % 20 else 1800.0) + (150.0 if t >= 400 else 0.0)) for t in range(60, 600, 5)]
+    # (seconds, MB): a plateau with a brief trim in the first window and a level 150 MB higher at the end
+    samples = [(t, 500.0) for t in range(0, 60, 2)]  # warm-up, ignored
+    samples += [(t, 600.0 if 100 <= t < 104 else 1600.0 + (150.0 if t >= 400 else 0.0)) for t in range(60, 600, 2)]
     r = soak.summary(samples, warmup=60)
-    assert r["growth"] == 150 and r["first_trough"] == 800 and r["last_trough"] == 950
-    assert r["peak_growth"] == 150 and r["peak"] == 1950 and r["samples"] == len(samples)
+    assert r["growth"] == 150 and r["first_median"] == 1600 and r["last_median"] == 1750
+    assert r["trough_growth"] == 1150 and r["first_trough"] == 600  # one trim: why troughs are not compared
+    assert r["peak_growth"] == 150 and r["peak"] == 1750 and r["samples"] == len(samples)
 
 
 def test_soak_bench_reports_growth_against_its_target(monkeypatch):
     import bench_soak
 
     fake = {"minutes": 10.0, "first_trough": 900.0, "last_trough": 1060.0, "first_peak": 1700.0, "last_peak": 1750.0,
-            "growth": 160.0, "progress": "running · epoch 30/1000"}
+            "first_median": 1500.0, "last_median": 1660.0, "growth": 160.0, "progress": "running · epoch 30/1000"}
     monkeypatch.setattr(bench_soak.soak, "soak", lambda minutes, warmup: fake)  # the 10-minute browser run
     (row,) = bench_soak.run(quick=False, log=lambda *a: None)["rows"]
-    assert row.ours == "+160 MB" and row.passed is False and "900 -> 1060 MB" in row.what
+    assert row.ours == "+160 MB" and row.passed is False and "median 1500 -> 1660 MB" in row.what
