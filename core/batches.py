@@ -1,9 +1,10 @@
 """Batches: the dataset's tokens on the training device, cut into padded, encoded batches.
 
-Tokens (uint8) go to the device once. Each batch is padded only to its own longest sequence, and
-length bucketing groups proteins of similar length so little padding is computed at all (the
-models are padding-invariant, so results do not change). Per-protein encodings (AAC, DPC, k-mers)
-are computed once for the whole dataset when they fit in memory.
+Tokens (uint8) go to the device once. Each batch is padded only to its own longest sequence (rounded
+up to a multiple of WIDTH_STEP), and length bucketing groups proteins of similar length so little
+padding is computed at all (the models are padding-invariant, so results do not change).
+Per-protein encodings (AAC, DPC, k-mers) are computed once for the whole dataset when they fit in
+memory.
 """
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ import torch
 from core.encodings import ENCODINGS, as_tensor
 
 BUCKET_BATCHES = 50  # batches per length bucket: sorted within a bucket, shuffled across buckets
+# Batch widths are rounded up to a multiple of this. With every width from 30 to 1,367 each batch's
+# activations had a size of their own, and glibc could not reuse the freed chunks: a CNN run on eSOL
+# held 200-290 MB in use but 1.0-1.3 GB free, and its RSS crept up for minutes. With a few dozen sizes
+# it holds about 250 MB free, RSS stays near 0.8 GB, and it trains no slower (the models ignore padding).
+WIDTH_STEP = 64
 PRECOMPUTE_LIMIT = 512 * 2**20  # bytes of per-protein features worth keeping for the whole run
 
 
@@ -108,8 +114,8 @@ def make_batch(dd: DeviceData, rows: np.ndarray, encoding_cfg) -> Batch:
     if dd.features is not None:  # per-protein features: no tokens or mask needed
         return Batch(dd.features[index], None, None if dd.y is None else dd.y[index], None, index)
     lengths = dd.lengths[index]
-    width = int(lengths.max())
-    tokens = dd.tokens[index, :width]  # (B, width): padded only to this batch's longest protein
+    width = min(-(-int(lengths.max()) // WIDTH_STEP) * WIDTH_STEP, dd.tokens.shape[1])
+    tokens = dd.tokens[index, :width]  # (B, width): padded only to this batch's longest protein, rounded up
     mask = torch.arange(width, device=tokens.device) < lengths.unsqueeze(1)
     x = ENCODINGS[encoding_cfg.name].fn(tokens, lengths, encoding_cfg)
     if dd.residue_y is not None:

@@ -1,7 +1,11 @@
 """Pick the training device and precision, degrading cleanly to what this machine has."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import threading
+import time
 
 import torch
 
@@ -46,3 +50,30 @@ def resolve_precision(precision: str, device: torch.device) -> tuple[torch.dtype
     if precision == "bf16" and not torch.cuda.is_bf16_supported():
         return torch.float16, "this GPU has no bf16; using fp16 with loss scaling"
     return (torch.bfloat16 if precision == "bf16" else torch.float16), ""
+
+
+class _FreeMemory:
+    """glibc's malloc_trim, called at most every `every_s` seconds (a no-op where there is no glibc).
+
+    Training allocates activations of a new size at every batch width; glibc keeps the freed chunks,
+    too scattered to give back by itself. In a long CNN run on eSOL the process held 200-290 MB in use
+    and 1.0-1.3 GB free, so RSS crept up for minutes. A trim hands the free pages back.
+    """
+
+    def __init__(self, every_s: float = 10.0):
+        name = ctypes.util.find_library("c")
+        libc = ctypes.CDLL(name) if name else None
+        self.trim = getattr(libc, "malloc_trim", None)
+        self.every_s, self.last, self.lock = every_s, 0.0, threading.Lock()
+
+    def __call__(self) -> bool:
+        with self.lock:
+            if self.trim is None or time.monotonic() - self.last < self.every_s:
+                return False
+            self.last = time.monotonic()
+        self.trim(0)
+        return True
+
+
+release_free_memory = _FreeMemory()
+

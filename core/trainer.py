@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from core.batches import batch_indices, make_batch, select
+from core.device import release_free_memory
 from core.checkpoint import save_checkpoint
 from core.dataset import ProteinData
 from core.errors import ProtScopeError
@@ -166,6 +167,7 @@ class Trainer:
                     epoch, train_loss, val.loss, {**prefixed("train", train_metrics), **prefixed("val", val_metrics)},
                     p.optimizer.param_groups[0]["lr"], norm, speed, seconds, elapsed,
                     elapsed / epoch * (t.epochs - epoch), best.epoch))
+                release_free_memory()
                 if t.early_stopping and best.waited >= t.patience:
                     reason = "early_stopped"
                     message = (f"{t.monitor} did not improve for {t.patience} epochs; stopped at epoch {epoch}, "
