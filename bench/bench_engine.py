@@ -48,7 +48,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset  # noqa: E402
 from bench_encoding import HEADER, Row, fmt_time, machine_info, text_table  # noqa: E402
 from bench.report import bench_main  # noqa: E402
 from core.alphabet import ALPHABET  # noqa: E402
-from core.batches import BUCKET_BATCHES, make_batch  # noqa: E402
+from core.batches import BUCKET_BATCHES, WIDTH_STEP, make_batch  # noqa: E402
 from core.dataset import SPLITS, ProteinData  # noqa: E402
 from core.datasets import config_for, load_data  # noqa: E402
 from core.encodings import ENCODINGS  # noqa: E402
@@ -252,8 +252,8 @@ def bare_run(config: RunConfig, dims: ModelDims, parts: dict[str, Part], cut: bo
              fused: bool = False, device: str = "cpu") -> dict:
     """The hand-written loop: same model, seed, optimizer, batches of 32 from pre-encoded tensors.
 
-    With `cut`, each batch is cut to its longest protein (no bucketing): what the engine computes
-    with length_bucketing=False. With `fused`, Adam runs as one fused kernel, as the engine's does;
+    With `cut`, each batch is cut to its longest protein, rounded up to a multiple of WIDTH_STEP (no
+    bucketing): what the engine computes with length_bucketing=False. With `fused`, Adam runs as one fused kernel, as the engine's does;
     by default it is `torch.optim.Adam(params, lr)` as a hand-written loop (and the notes) would have it.
     """
     t = config.training
@@ -275,8 +275,8 @@ def bare_run(config: RunConfig, dims: ModelDims, parts: dict[str, Part], cut: bo
         for s in range(0, len(train), t.batch_size):
             rows = order[s:s + t.batch_size]
             x, mask, y = train.x[rows], None if train.mask is None else train.mask[rows], train.y[rows]
-            if cut and mask is not None:
-                width = int(train.lengths[rows].max())
+            if cut and mask is not None:  # as core.batches.make_batch cuts: longest, rounded up
+                width = min(-(-int(train.lengths[rows].max()) // WIDTH_STEP) * WIDTH_STEP, x.shape[1])
                 x, mask = x[:, :width], mask[:, :width]
             loss = _loss(model(x, mask), y)
             optimizer.zero_grad(set_to_none=True)
@@ -712,7 +712,8 @@ class Bench:
             f"CNN cases: {self.cnn_desc.replace('subset', 'a fixed random subset (seed 0) of the eSOL split')}, "
             f"padded back to eSOL's full width so a batch padded to the dataset width costs what it costs on the "
             f"whole set (the whole split at that width would take minutes per run). The engine pads each batch "
-            f"only to its own longest protein; with length bucketing (the default) it also sorts proteins by length "
+            f"only to its own longest protein, rounded up to a multiple of {WIDTH_STEP} (a few dozen sizes of "
+            f"activations, so the allocator reuses their memory); with length bucketing (the default) it also sorts proteins by length "
             f"within buckets of {BUCKET_BATCHES} batches, so batches hold similar lengths. Without bucketing its "
             f"batches are random but still cut to their longest protein (here a mean width of "
             f"{np.mean(batch_widths):.0f} against {data.width:,}), so it still beats the width-padded bare loop. "
