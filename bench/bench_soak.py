@@ -42,15 +42,15 @@ def run(quick: bool = False, log=print) -> dict:
     notes = ["The run is the Train page's first screen (the course notes' CNN on eSOL, 1,000 epochs, validation "
              "every 15 batches), so the live fragment redraws every second and validation points keep coming.",
              "The growth compared is that of the median of the first and of the last 2 minutes after the "
-             "warm-up: the level the server holds, which a leak lifts. Its RSS climbs for a minute or two (each new "
-             "batch width allocates) to a plateau near 1.7 GB, the training alone holding as much without the "
-             "dashboard, and glibc trims freed heap now and then, dropping it by hundreds of MB for a few seconds; "
-             "the lowest sample of a window depends on whether a trim fell in it (three 10-minute runs moved it by "
-             "-233, +77 and +235 MB while the peaks moved by -44 to +60 MB). Every sample is in "
-             "bench/out/soak-samples.csv.",
+             "warm-up: the level the server holds, which a leak lifts. Its RSS climbs while the training meets new "
+             "batch widths, to a plateau (about 1 GB since batch widths are rounded to multiples of 64; 1.7 GB "
+             "before), and glibc trims freed heap now and then, dropping it by hundreds of MB for a few seconds, "
+             "so the lowest sample of a window depends on whether a trim fell in it (three 10-minute runs before "
+             "the rounding moved it by -233, +77 and +235 MB). Every sample is in bench/out/soak-samples.csv.",
              "In `make bench` the server, its training thread and chromium share the CPUs this process was "
              "given (see 'cores'), so the run trains more slowly than it would alone; the memory it holds per "
              "epoch and per redraw is the same."]
+    notes.append("Median RSS minute by minute: " + ", ".join(f"{mb:.0f}" for mb in r["minute_medians"]) + " MB.")
     info["total run time"] = fmt_time(time.perf_counter() - began)
     info["mode"] = "quick (smoke sizes)" if quick else "full"
     return {"rows": rows, "info": info, "notes": notes}

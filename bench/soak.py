@@ -84,7 +84,10 @@ def summary(samples: list[tuple[float, float]], warmup: float) -> dict:
             "first_trough": min(first), "last_trough": min(last), "first_median": statistics.median(first),
             "last_median": statistics.median(last), "peak": max(mb for _, mb in samples),
             "growth": statistics.median(last) - statistics.median(first), "peak_growth": max(last) - max(first),
-            "trough_growth": min(last) - min(first), "samples": len(samples)}
+            "trough_growth": min(last) - min(first), "samples": len(samples),
+            "minute_medians": [statistics.median([mb for t, mb in samples if m * 60 <= t < (m + 1) * 60])
+                               for m in range(int(samples[-1][0] // 60) + 1)
+                               if any(m * 60 <= t < (m + 1) * 60 for t, _ in samples)]}
 
 
 def markdown(r: dict, warmup: float) -> str:

@@ -134,13 +134,15 @@ def test_soak_growth_compares_the_medians_of_the_first_and_last_windows_after_th
     assert r["growth"] == 150 and r["first_median"] == 1600 and r["last_median"] == 1750
     assert r["trough_growth"] == 1150 and r["first_trough"] == 600  # one trim: why troughs are not compared
     assert r["peak_growth"] == 150 and r["peak"] == 1750 and r["samples"] == len(samples)
+    assert r["minute_medians"][0] == 500 and r["minute_medians"][-1] == 1750 and len(r["minute_medians"]) == 10
 
 
 def test_soak_bench_reports_growth_against_its_target(monkeypatch):
     import bench_soak
 
     fake = {"minutes": 10.0, "first_trough": 900.0, "last_trough": 1060.0, "first_peak": 1700.0, "last_peak": 1750.0,
-            "first_median": 1500.0, "last_median": 1660.0, "growth": 160.0, "progress": "running · epoch 30/1000"}
+            "first_median": 1500.0, "last_median": 1660.0, "growth": 160.0, "progress": "running · epoch 30/1000",
+            "minute_medians": [900.0, 1500.0, 1660.0]}
     monkeypatch.setattr(bench_soak.soak, "soak", lambda minutes, warmup: fake)  # the 10-minute browser run
     (row,) = bench_soak.run(quick=False, log=lambda *a: None)["rows"]
     assert row.ours == "+160 MB" and row.passed is False and "median 1500 -> 1660 MB" in row.what
