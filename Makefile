@@ -24,8 +24,9 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
-# Every bench/bench_*.py (a 10-minute live run with the dashboard open among them; under 15 minutes
-# in all on 2 cores); numbers and a summary of every target go to bench/README.md.
+# Every bench/bench_*.py, each in its own process (the 10-minute soak beside the scale bench, on
+# separate cores; about 13 minutes in all on 2 cores); numbers and a summary of every target go to
+# bench/README.md.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_all.py
 
