@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_section_flags(inspect, DataConfig, skip=("path",))
     inspect.set_defaults(run=cmd_inspect)
     add_train_parser(sub)
+    from core.cli_check import add_check_parser  # here, not at the top: cli_check imports this module
+    add_check_parser(sub)
     from core.cli_sweep import add_sweep_parser  # here, not at the top: cli_sweep imports this module
 
     add_sweep_parser(sub)

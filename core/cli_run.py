@@ -16,6 +16,7 @@ from core.errors import ProtScopeError
 from core.events import EpochEnd
 from core.run_config import SECTIONS, RunConfig
 from core.serialise import clean_json, escape_formulas, write_run_files
+from core.owners import command_line_owner
 from core.recorder import record_in_background
 from core.store import open_store, runs_dir
 
@@ -36,12 +37,12 @@ def build_config(preset: str | None, config_file: str | None, flags: dict) -> Ru
     flat = {k: v for layer in layers for k, v in layer.items()}
     dataset = flat.pop("dataset", None) or sections.get("data", {}).get("dataset")
     path = flat.pop("path", None)
-    if path:
+    if path:  # a file given on the command line: the user's choice, whatever a config's hash says
         data = {**DataConfig().to_dict(), "path": path}
     elif dataset:
         data = config_for(dataset).to_dict()
     else:
-        data = sections.get("data") or {}
+        data = beside(dict(sections.get("data") or {}), Path(config_file).parent if config_file else None)
     if not data.get("dataset") and not data.get("path"):
         raise ProtScopeError("no data given", fix="add --dataset NAME (see `python -m core datasets`) or --data PATH")
     base = {**sections, "data": {**sections.get("data", {}), **data}} if sections else {"data": data}
@@ -49,17 +50,32 @@ def build_config(preset: str | None, config_file: str | None, flags: dict) -> Ru
     return config.with_values(**flat) if flat else config
 
 
+def beside(data: dict, folder: Path | None) -> dict:
+    """A config's data files, found where it names them or, for a relative name (an upload's), next to
+    the config file."""
+    for key in ("path", "label_path"):
+        name = data.get(key)
+        if name and not Path(name).is_absolute() and not Path(name).exists() and folder is not None \
+                and (folder / name).exists():
+            data[key] = str(folder / name)
+    return data
+
+
 def cmd_train(args) -> int:
+    from core.relevance import ignored_settings
     from core.splits import make_split
     from core.trainer import Trainer, new_run_id
 
     config = build_config(args.preset, args.config, field_flags(args))
     data = load_data(config.data)
+    for note in ignored_settings(config, data.task):
+        print(f"note: {note}", file=sys.stderr)
     split = make_split(data, config.data)
     run_id = new_run_id()
     store = open_store(args.db)
     trainer = Trainer(config, data, split, run_dir=runs_dir() / run_id, run_id=run_id).start()
-    recorder = record_in_background(trainer, store, name=args.run_name or "", tags=args.run_tags)
+    recorder = record_in_background(trainer, store, name=args.run_name or "", tags=args.run_tags,
+                                    owner=command_line_owner())
     cursor = 0
     try:
         while True:

@@ -1,8 +1,10 @@
 """Frozen, validated configuration sections. A run's config is made of these.
 
-Each field is declared once with `setting(default, help, choices=..., between=..., applies=...)`.
+Each field is declared once with `setting(default, help, choices=..., between=...)`.
 That one declaration drives validation (`__post_init__` raises ProtScopeError naming the field
-and the allowed values), the command-line flags, and the dashboard's widgets and tooltips.
+and the allowed values), the command-line flags, and the dashboard's widgets and tooltips. Which
+fields matter for the chosen model, loss, optimizer... is not declared here but by the registries
+of those choices (see core.relevance.relevant_fields).
 `from_dict` rejects unknown keys with a suggestion, so a typo in a JSON file or a flag is caught.
 Field names are unique across sections, so `--lr`, `"lr"` in JSON and the `lr` widget agree.
 """
@@ -20,13 +22,9 @@ TASKS = ("binary", "multiclass", "regression", "residue")
 SPLIT_METHODS = ("auto", "random", "file", "homology")
 
 
-def setting(default, help: str, *, choices=None, between=None, applies=None):  # noqa: A002
-    """A config field with its one-line help, allowed values and the choices it applies to.
-
-    `applies` names the values of the section's `name` (model, scheduler...) that use this field,
-    so the dashboard shows only relevant controls; None means always.
-    """
-    meta = {"help": help, "choices": choices, "between": between, "applies": applies}
+def setting(default, help: str, *, choices=None, between=None):  # noqa: A002
+    """A config field with its one-line help and allowed values."""
+    meta = {"help": help, "choices": choices, "between": between}
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple default")
     return field(default=default, metadata=meta)
@@ -82,7 +80,7 @@ class Section:
 
     @classmethod
     def describe(cls) -> list[dict]:
-        """Each field: name, default, type, help, choices, range, and what it applies to."""
+        """Each field: name, default, type, help, choices and range."""
         hints = typing.get_type_hints(cls)
         out = []
         for f in fields(cls):
@@ -90,14 +88,16 @@ class Section:
             out.append({"name": f.name, "default": f.default, "type": hints[f.name],
                         "help": f.metadata.get("help", ""),
                         "choices": choices() if callable(choices) else choices,
-                        "between": f.metadata.get("between"), "applies": f.metadata.get("applies")})
+                        "between": f.metadata.get("between")})
         return out
 
-    def relevant(self, name: str) -> bool:
-        """Does field `name` matter for this section's current choice (its `name` field)?"""
-        meta = next(f.metadata for f in fields(self) if f.name == name)
-        applies = meta.get("applies")
-        return applies is None or getattr(self, "name", None) in applies
+    def relevant(self, name: str, task: str = "auto", **settings) -> bool:
+        """Does field `name` matter for this section's current values, for `task` and the flat `settings`
+        of the other sections (their defaults where not given)? See core.run_config.applies."""
+        from core.relevance import applies  # late import: relevance builds on this module
+
+        own = {self.section_name() if f.name == "name" else f.name: getattr(self, f.name) for f in fields(self)}
+        return applies(self.section_name() if name == "name" else name, {**settings, **own}, task)
 
 
 def coerce(value, hint, label: str):
@@ -140,7 +140,10 @@ class DataConfig(Section):
 
     dataset: str = setting("", "A built-in dataset (see `python -m core datasets`); empty when a file is used.")
     path: str = setting("", "A CSV, TSV or FASTA file (optionally .gz).")
+    sha256: str = setting("", "The SHA-256 of the file's content, checked when it is read (empty: not checked); "
+                          "a dashboard upload's config names its file and this hash.")
     label_path: str = setting("", "A label CSV joined on id, for a FASTA file without labels in its headers.")
+    label_sha256: str = setting("", "The SHA-256 of the label CSV's content (empty: not checked).")
     id_col: str = setting("", "Column with protein ids (empty: detect).")
     sequence_col: str = setting("", "Column with amino-acid sequences (empty: detect).")
     label_col: str = setting("", "Column with the label or value to predict (empty: detect).")
@@ -187,8 +190,6 @@ class EncodingConfig(Section):
     """How tokens become model inputs; see core.encodings.ENCODINGS for the choices."""
 
     name: str = setting("onehot", "How each protein becomes numbers for the model.", choices=_encoding_names)
-    window: int = setting(6, "Residues on each side of the centre (w = 6 gives 13 positions).",
-                          between=(0, 25), applies=("window",))
-    k: int = setting(3, "Length of the k-mers counted.", between=(1, 3), applies=("kmer",))
-    standardize: bool = setting(True, "Rescale each per-protein feature to mean 0 and sd 1 on the training set.",
-                                applies=("aac", "aac_length", "dpc", "kmer"))
+    window: int = setting(6, "Residues on each side of the centre (w = 6 gives 13 positions).", between=(0, 25))
+    k: int = setting(3, "Length of the k-mers counted.", between=(1, 3))
+    standardize: bool = setting(True, "Rescale each per-protein feature to mean 0 and sd 1 on the training set.")

@@ -46,6 +46,17 @@ class ProteinData:
     rows: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))  # (N,)
     columns: ColumnMap | None = None
     warnings: tuple[str, ...] = ()
+    label_values: tuple[str, ...] = ()  # the label of each class as written in the file, when `classes` names them
+
+    def label_of(self, i: int) -> str:
+        """Class i's label as the file writes it (e.g. "1" for eSOL's "soluble")."""
+        return self.label_values[i] if self.label_values else self.classes[i]
+
+    def named(self, names: dict[str, str]) -> ProteinData:
+        """The same data with its classes given names, e.g. {"0": "insoluble", "1": "soluble"}."""
+        if not names or not self.classes:
+            return self
+        return replace(self, classes=tuple(names.get(c, c) for c in self.classes), label_values=self.classes)
 
     def __post_init__(self):
         for value in vars(self).values():
@@ -249,7 +260,9 @@ def _apply_alphabet(raw, lengths, cfg: DataConfig, where, warnings) -> np.ndarra
                                  f"({summary} in the file)", where=where(int(rows[0]), "sequence"),
                                  fix="set unknown_residues to 'map' to read them as X, or clean the sequences")
         codes = np.where(codes == 254, alphabet.UNKNOWN, codes).astype(np.uint8)
-        warnings.append(f"{odd.size:,} non-standard residues ({summary}) were read as unknown (X)")
+        warnings.append(f"{odd.size:,} non-standard residues ({summary}) were read as unknown (X): letters such "
+                        "as B, Z or U stand for ambiguous or rare amino acids, so the model sees them as 'some "
+                        "amino acid' rather than guessing")
     return codes
 
 
@@ -296,7 +309,8 @@ def _conflicts(seqs, records: Records, index, warnings) -> None:
         what = "conflicting labels"
     if conflicts:
         warnings.append(f"{len(conflicts):,} sequences appear more than once with {what}: "
-                        f"{list_some(shown, 10)}")
+                        f"{list_some(shown, 10)}. The same protein is labelled one way in one row and "
+                        "another way in the other, so no model can get both right; they are kept as the file has them")
 
 
 def _limit_lengths(lengths, cfg: DataConfig, where, warnings, keep) -> np.ndarray:
@@ -340,10 +354,11 @@ def _split_overlap(seqs, file_split, keep, drop: bool, warnings) -> np.ndarray:
     if overlap and drop:
         out[overlap] = False
         warnings.append(f"{len(overlap):,} train/val rows whose sequence is also in the test split were "
-                        "dropped")
+                        "dropped, so the test proteins are all new to the model")
     elif overlap:
         warnings.append(f"the file's own split is kept as published, but {len(overlap):,} train/val "
-                        "sequences also occur in its test split")
+                        "sequences also occur in its test split: the model sees these test proteins while "
+                        "training, so its test score may be a little too good (drop split overlap removes them)")
     return out
 
 

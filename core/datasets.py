@@ -7,6 +7,7 @@ config says exactly which columns and task were used.
 from __future__ import annotations
 
 import gc
+import hashlib
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,7 @@ class DatasetSpec:
     columns: dict = field(default_factory=dict)  # DataConfig column fields, e.g. label_col
     split_values: dict = field(default_factory=dict)
     drop_split_overlap: bool = False
+    class_names: dict = field(default_factory=dict)  # label as written -> the name pages show
 
 
 @lru_cache(maxsize=4)
@@ -116,9 +118,28 @@ def load_data(cfg: DataConfig) -> ProteinData:
         return _load_builtin(cfg)
     if not cfg.path:
         raise ProtScopeError("no data given", fix="choose a built-in dataset or a file")
-    table = read_path(cfg.path, max_rows=cfg.max_rows)
-    labels = read_path(cfg.label_path, max_rows=cfg.max_rows) if cfg.label_path else None
+    table = read_checked(cfg.path, cfg.sha256, cfg.max_rows)
+    labels = read_checked(cfg.label_path, cfg.label_sha256, cfg.max_rows) if cfg.label_path else None
     return _from_tables(table, labels, cfg)
+
+
+def read_checked(path: str, sha256: str, max_rows: int) -> RawTable:
+    """Read a file; with a content hash (a dashboard upload's config names its file and hash), only the
+    very file the config was made with is accepted, and a missing one is named with its hash."""
+    if not sha256:
+        return read_path(path, max_rows=max_rows)
+    file = Path(path)
+    if not file.is_file():
+        raise ProtScopeError(f"this config needs the file '{file.name}' (sha256 {sha256[:12]}…), which is not here",
+                             where=str(path), fix="put that file next to the config file or in this folder, or "
+                                                  "train on another file with --data PATH")
+    content = file.read_bytes()
+    found = hashlib.sha256(content).hexdigest()
+    if found != sha256:
+        raise ProtScopeError(f"'{file.name}' is not the file this config was made with: its content hash is "
+                             f"{found[:12]}…, the config's {sha256[:12]}…", where=str(path),
+                             fix="use the original file, or pass --data PATH to train on this one anyway")
+    return read_bytes(content, file.name, max_rows=max_rows)
 
 
 @_collector_paused
@@ -166,4 +187,6 @@ def _load_builtin(cfg: DataConfig) -> ProteinData:
         parts.append(standardise(table, columns, forced_split=file.split))
         notes += table.notes
     records: Records = concat(parts)
-    return build_dataset(records, cfg, name=cfg.dataset, split_values=spec.split_values, notes=notes)
+    data = build_dataset(records, cfg, name=cfg.dataset, split_values=spec.split_values, notes=notes)
+    named = spec.class_names and data.classes and set(data.classes) <= set(spec.class_names)
+    return data.named(spec.class_names) if named else data

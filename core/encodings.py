@@ -6,7 +6,8 @@ Every encoding takes `tokens` (B, L) uint8 (0 = padding, 1..20 amino acids, 21 =
   - "residue":  (B, L, C) float32, one feature vector per residue (padding rows are zero);
   - "sequence": (B, F) float32, one fixed-length vector per protein.
 Features are made per batch on the training device, so a float one-hot array of the whole
-dataset is never materialised. Adding an encoding is one entry in ENCODINGS.
+dataset is never materialised. Adding an encoding is one entry in ENCODINGS, which declares the
+EncodingConfig fields it reads: the dashboard shows those and no others.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class Encoding:
     title: str
     help: str
     level: str  # "tokens", "residue" or "sequence"
-    params: tuple[str, ...]  # EncodingConfig fields this encoding reads
+    params: tuple[str, ...]  # EncodingConfig fields read by `width`, `fn` and, per protein, core.prepare
     width: Callable[..., int]  # width(cfg) -> C or F (vocabulary size for "tokens")
     fn: Callable[..., torch.Tensor]  # fn(tokens, lengths, cfg) -> tensor
 
@@ -117,6 +118,8 @@ def window_fn(tokens, lengths, cfg) -> torch.Tensor:
     return torch.mul(windows, (tokens != 0).unsqueeze(-1), out=out)
 
 
+PER_PROTEIN = ("standardize",)  # per-protein features may be standardised (core.prepare.model_dims)
+
 ENCODINGS: dict[str, Encoding] = {
     e.name: e for e in [
         Encoding("onehot", "One-hot", "21 channels per residue: the 20 amino acids and X.",
@@ -126,16 +129,17 @@ ENCODINGS: dict[str, Encoding] = {
                  "tokens", (), lambda cfg: VOCAB_SIZE, tokens_fn),
         Encoding("aac", "Amino-acid composition (AAC)",
                  "20 numbers per protein: the fraction of each amino acid.",
-                 "sequence", (), lambda cfg: N_AA, lambda t, n, cfg: kmer_counts(t, n, 1)),
+                 "sequence", PER_PROTEIN, lambda cfg: N_AA, lambda t, n, cfg: kmer_counts(t, n, 1)),
         Encoding("dpc", "Dipeptide composition (DPC)",
                  "400 numbers per protein: the frequency of each pair of neighbouring residues.",
-                 "sequence", (), lambda cfg: N_AA ** 2, lambda t, n, cfg: kmer_counts(t, n, 2)),
+                 "sequence", PER_PROTEIN, lambda cfg: N_AA ** 2, lambda t, n, cfg: kmer_counts(t, n, 2)),
         Encoding("aac_length", "AAC + length", "21 numbers per protein: the fraction of each amino acid "
                  "and the log of the protein's length.",
-                 "sequence", (), lambda cfg: N_AA + 1, aac_length_fn),
+                 "sequence", PER_PROTEIN, lambda cfg: N_AA + 1, aac_length_fn),
         Encoding("kmer", "k-mer frequencies", "20^k numbers per protein: the frequency of every "
                  "run of k residues (k = 1 is AAC, k = 2 is DPC).",
-                 "sequence", ("k",), lambda cfg: N_AA ** cfg.k, lambda t, n, cfg: kmer_counts(t, n, cfg.k)),
+                 "sequence", ("k", *PER_PROTEIN), lambda cfg: N_AA ** cfg.k,
+                 lambda t, n, cfg: kmer_counts(t, n, cfg.k)),
         Encoding("blosum62", "BLOSUM62 rows", "20 channels per residue: its row of the BLOSUM62 "
                  "substitution matrix, so similar amino acids get similar vectors.",
                  "residue", (), lambda cfg: N_AA, _lookup(blosum62_table())),

@@ -118,6 +118,8 @@ class Snapshot:
     events: int
     batch_losses: tuple[tuple[float, float], ...] = ()  # (position in epochs, recent training loss)
     validations: tuple[Validation, ...] = ()
+    paused_seconds: float = 0.0  # pauses that have ended, counted from the start of training
+    paused_since: float | None = None  # when the current pause began
 
     @property
     def done(self) -> bool:
@@ -125,6 +127,25 @@ class Snapshot:
 
     def rows(self) -> list[dict]:
         return [e.row() for e in self.history]
+
+    def elapsed(self, now: float | None = None) -> float:
+        """Seconds spent training so far (or in all, once done), pauses and the wait in the queue left out."""
+        if self.started is None:
+            return 0.0
+        if self.finished is not None:
+            return self.finished.elapsed
+        end = self.failed.time if self.failed is not None else (time.time() if now is None else now)
+        paused = self.paused_seconds
+        if self.paused_since is not None:
+            paused += max(0.0, end - max(self.paused_since, self.started.time))
+        return max(0.0, end - self.started.time - paused)
+
+    def eta(self, epochs: int, now: float | None = None) -> float:
+        """Seconds left at the pace so far (nan before the first batch report, while paused, or once done)."""
+        if self.done or self.status != "running" or self.progress is None or self.progress.position <= 0:
+            return float("nan")
+        position = self.progress.position
+        return self.elapsed(now) * max(epochs - position, 0.0) / position
 
 
 class EventChannel:
@@ -184,6 +205,13 @@ def _apply(state: Snapshot, event) -> Snapshot:
     if isinstance(event, Validation):
         return replace(state, validations=state.validations + (event,))
     if isinstance(event, StatusChanged):
+        if event.status == "paused" and state.paused_since is None:
+            return replace(state, status="paused", paused_since=event.time)
+        if event.status != "paused" and state.paused_since is not None:
+            begun = state.paused_since if state.started is None else max(state.paused_since, state.started.time)
+            counted = max(0.0, event.time - begun) if state.started is not None else 0.0
+            return replace(state, status=event.status, paused_seconds=state.paused_seconds + counted,
+                           paused_since=None)
         return replace(state, status=event.status)
     if isinstance(event, RunFinished):
         return replace(state, finished=event, status=event.reason)

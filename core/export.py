@@ -20,7 +20,9 @@ from core.errors import ProtScopeError
 from core.export_templates import (CNN, COMPOSITION, DATA, EVALUATE, FILE_SPLIT, LINEAR, LOOP, LOSSES, MLP,
                                    PER_RESIDUE, POOL, RANDOM_SPLIT, RNN, STANDARDIZE, TRANSFORMER)
 from core.layers import ACTIVATION_LAYERS
-from core.losses import loss_name, output_size
+from core.losses import AUTO, loss_name, output_size
+from core.optim import OPTIMIZERS, keyword_args
+from core.relevance import relevant_fields
 from core.run_config import SECTIONS, RunConfig
 
 DRY_RUN_VARIABLE = "PROTSCOPE_EXPORT_DRY"  # set: the script builds everything, prints the model size, stops
@@ -28,15 +30,8 @@ MODELS = {"linear": "Linear", "mlp": "MLP", "cnn": "CNN", "rnn": "RNN", "transfo
 KMER_LENGTH = {"aac": 1, "aac_length": 1, "dpc": 2}  # composition encodings: the length of the runs they count
 LOG_LENGTH = ("lengths = torch.tensor([float(len(t)) for t in tokens])\n"
               "features = torch.cat([features, lengths.log().unsqueeze(1)], 1)  # and the log of each length")
-ADAM = ("lr", "betas", "eps", "weight_decay")
-OPTIMIZERS = {  # ProtScope name -> torch.optim class and the settings passed to it (as in core.optim)
-    "sgd": ("SGD", ("lr", "momentum", "weight_decay", "nesterov")), "adam": ("Adam", ADAM),
-    "adamw": ("AdamW", ADAM), "radam": ("RAdam", ADAM), "nadam": ("NAdam", ADAM), "adamax": ("Adamax", ADAM),
-    "adagrad": ("Adagrad", ("lr", "eps", "weight_decay")),
-    "rmsprop": ("RMSprop", ("lr", "alpha", "eps", "momentum", "weight_decay")),
-    "adadelta": ("Adadelta", ("lr", "eps", "weight_decay")), "adafactor": ("Adafactor", ("lr", "weight_decay")),
-    "asgd": ("ASGD", ("lr", "weight_decay")), "rprop": ("Rprop", ("lr",)),
-}
+NORMS = {"none": "", "batch": "nn.BatchNorm1d(size)", "layer": "nn.LayerNorm(size)"}
+RNN_CELLS = ("gru", "lstm")  # written as nn.GRU and nn.LSTM
 SCHEDULERS = {  # as in core.optim: periods in epochs times `steps`, the optimizer updates per epoch
     "step": "scheduler = lr_scheduler.StepLR(optimizer, step_size=$step_size * steps, gamma=$gamma)",
     "multistep": "scheduler = lr_scheduler.MultiStepLR(optimizer, [m * steps for m in $milestones], gamma=$gamma)",
@@ -85,6 +80,7 @@ def pytorch_script(config: RunConfig, data_path: str, columns: dict, task: str, 
     `columns` maps "sequence", "label" and optionally "split" to column names; `classes` are the
     class names in index order (classification). Raises ProtScopeError for what it cannot express.
     """
+    check(config, task, bool(columns.get("split")), data_path)
     if task not in ("binary", "multiclass", "regression"):
         raise unsupported(f"the '{task}' task, only per-protein tasks (binary, multiclass, regression)",
                           "train per-residue models in ProtScope itself")
@@ -94,7 +90,6 @@ def pytorch_script(config: RunConfig, data_path: str, columns: dict, task: str, 
         raise ProtScopeError(f"a {task} task needs its class names, got {list(classes)}",
                              fix="pass the dataset's classes")
     config = config.resolve(task)
-    check(config, bool(columns.get("split")), data_path)
     m, out = config.model, output_size(config.loss, task, len(classes))
     v = {name: literal(value) for section in SECTIONS for name, value in getattr(config, section).to_dict().items()}
     v.update(hidden=repr(tuple(m.hidden)), milestones=repr(tuple(config.scheduler.milestones)), dry=DRY_RUN_VARIABLE,
@@ -118,17 +113,25 @@ def pytorch_script(config: RunConfig, data_path: str, columns: dict, task: str, 
     return header(config) + "\n".join(line for line in imports if line) + "\n\n" + body
 
 
-def check(config: RunConfig, has_split: bool, data_path: str) -> None:
-    """Refuse what the script cannot express, naming it."""
-    enc, t = config.encoding, config.training
-    if enc.name not in ("onehot", "tokens", "kmer", *KMER_LENGTH):
-        raise unsupported(f"the '{enc.name}' encoding", "use onehot, tokens, aac, aac_length, dpc or kmer")
-    if config.model.name not in MODELS:
-        raise unsupported(f"the '{config.model.name}' model", f"use one of: {', '.join(MODELS)}")
-    if config.optimizer.name not in OPTIMIZERS:
-        raise unsupported(f"the '{config.optimizer.name}' optimizer", "use adam, adamw or sgd, for example")
-    if (t.restore_best or t.early_stopping or config.scheduler.name == "plateau") and t.monitor not in MONITORS:
-        raise unsupported(f"monitoring '{t.monitor}'", "monitor val_loss, val_accuracy or val_r2")
+def check(config: RunConfig, task: str, has_split: bool, data_path: str) -> None:
+    """Refuse what the script cannot express, naming it: each choice it uses that has no template here."""
+    m, t, shown = config.model, config.training, relevant_fields(config.flat(), task)
+    loss = loss_name(config.loss, task) if task in AUTO else config.loss.name
+    written = [  # (setting, its value, the values the script can write)
+        ("model", m.name, tuple(MODELS)),
+        ("encoding", config.encoding.name, ("onehot", "tokens", "kmer", *KMER_LENGTH)),
+        ("optimizer", config.optimizer.name, tuple(n for n, spec in OPTIMIZERS.items() if spec.torch_class)),
+        ("loss", loss, tuple(n for n in LOSSES if n != "focal1")),  # focal1: the focal loss on one logit
+        ("scheduler", config.scheduler.name, ("none", *SCHEDULERS)),
+        ("activation", m.activation, tuple(ACTIVATION_LAYERS)), ("norm", m.norm, tuple(NORMS)),
+        ("pooling", m.pooling, tuple(POOL)), ("rnn_cell", m.rnn_cell, RNN_CELLS)]
+    for key, value, known in written:
+        if key in shown and value not in known:
+            raise unsupported(f"the '{value}' {key.replace('_', ' ')}", f"use one of: {', '.join(known)}")
+    score = "val_r2" if task == "regression" else "val_accuracy"  # the one metric the script computes
+    if (t.restore_best or t.early_stopping or config.scheduler.name == "plateau") and t.monitor not in (
+            "val_loss", score):
+        raise unsupported(f"monitoring '{t.monitor}'", f"monitor val_loss or {score}")
     if config.data.split == "homology" or (config.data.split == "file" and not has_split):
         raise unsupported(f"the '{config.data.split}' split", "use a random split or the file's split column")
     if re.search(r"\.(fasta|fa|faa)(\.gz)?$", data_path.lower()):
@@ -213,8 +216,7 @@ def model_part(config: RunConfig, out: int, v: dict) -> list[str]:
         conv = (f"dilation = {m.dilation}**i  # layer i spaces its filter taps this far apart\n"
                 f"self.convs.append(nn.Conv1d(width, {m.channels}, {m.kernel_size}, dilation=dilation,\n"
                 f"                            padding=dilation * ({m.kernel_size} // 2)))")
-    layer = ["nn.Linear(width, size)", {"batch": "nn.BatchNorm1d(size)", "layer": "nn.LayerNorm(size)"}.get(m.norm),
-             v["act"], f"nn.Dropout({m.dropout!r})" if m.dropout else ""]
+    layer = ["nn.Linear(width, size)", NORMS[m.norm], v["act"], f"nn.Dropout({m.dropout!r})" if m.dropout else ""]
     v = {**v, "conv": conv, "i": "i" if m.dilation > 1 else "_", "layer": ", ".join(filter(None, layer)),
          "pool": m.pooling, "cell": m.rnn_cell.upper(),
          "embed": f"nn.Embedding(in_features, {m.embedding_dim}, padding_idx=0)  # a learned vector per token"
@@ -256,9 +258,9 @@ def loss_part(config: RunConfig, task: str, n_classes: int, out: int, v: dict) -
 
 def optimizer_part(config: RunConfig, v: dict) -> str:
     o, s, t = config.optimizer, config.scheduler, config.training
-    name, keys = OPTIMIZERS[o.name]
-    args = {**v, "betas": f"({o.beta1!r}, {o.beta2!r})", "nesterov": repr(o.nesterov and o.momentum > 0)}
-    text = f"optimizer = torch.optim.{name}(model.parameters(), {', '.join(f'{k}={args[k]}' for k in keys)})"
+    spec = OPTIMIZERS[o.name]
+    args = ", ".join(f"{name}={value!r}" for name, value in keyword_args(spec, o).items())  # as core.optim builds it
+    text = f"optimizer = torch.optim.{spec.torch_class.__name__}(model.parameters(), {args})"
     if s.name == "none":
         return text
     if s.name != "plateau":
@@ -274,9 +276,10 @@ def loop_part(config: RunConfig, v: dict) -> str:
     penalties, notes = [], []
     if t.l1:
         penalties, notes = [f"{t.l1!r} * sum(w.abs().sum() for w in weights)"], ["the L1 penalty"]
-    if o.name == "rprop" and o.weight_decay:  # Rprop has no weight decay of its own: an L2 term in the loss
+    spec = OPTIMIZERS[o.name]
+    if not spec.native_weight_decay and o.weight_decay:  # no weight decay of its own: an L2 term in the loss
         penalties.append(f"0.5 * {o.weight_decay!r} * sum((w * w).sum() for w in weights)")
-        notes.append("weight decay as an L2 term (Rprop has none of its own)")
+        notes.append(f"weight decay as an L2 term ({spec.title} has none of its own)")
     setup = ["weights = [w for w in model.parameters() if w.ndim > 1]  # penalised: weight matrices, not biases"
              ] if penalties else []
     step = [f"nn.utils.clip_grad_{t.clip_mode}_(model.parameters(), {t.grad_clip!r})"] * (t.grad_clip > 0)

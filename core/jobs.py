@@ -6,8 +6,10 @@
     jobs.get(job.run_id).snapshot()    # from any thread, at any time
 
 A job belongs to the server, not to a browser page, so closing a tab or rerunning a script does
-not stop it. At most `max_concurrent` runs train at once; the rest wait visibly as "queued",
-because two torch runs on the same few cores each go at less than half speed.
+not stop it; it also belongs to its owner (core.owners), whose pages show it. At most
+`max_concurrent` runs train at once; the rest wait visibly as "queued", first come first served,
+each knowing its place (`place(job)`), because two torch runs on the same few cores each go at
+less than half speed.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 from core.dataset import ProteinData
 from core.device import usable_cpus
 from core.errors import ProtScopeError
+from core.owners import Owner
 from core.run_config import RunConfig
 from core.serialise import write_run_files
 from core.splits import Split
@@ -48,7 +51,7 @@ class Job:
     trainer: Trainer
     label: str
     dataset: str  # the dataset's name, for lists
-    owner: str = ""  # the browser session that started it
+    owner: Owner = field(default_factory=Owner)
     tags: tuple[str, ...] = ()
     submitted: float = field(default_factory=time.time)
     finished_recording: threading.Event = field(default_factory=threading.Event)  # files and store written
@@ -86,26 +89,31 @@ class JobManager:
         self.runs_dir = Path(runs_dir)
         self.store = store  # a core.store.RunStore: each run is written to it as it goes
         self.max_concurrent = max_concurrent or default_concurrency()
-        self._slots = threading.BoundedSemaphore(self.max_concurrent)
         self._lock = threading.Lock()
+        self._turn = threading.Condition(self._lock)  # a slot became free
         self._jobs: dict[str, Job] = {}
+        self._waiting: list[Job] = []  # queued for a slot, first come first served
+        self._training: list[Job] = []  # holding a slot
 
     def submit(self, config: RunConfig, data: ProteinData, split: Split | None = None, label: str = "",
-               owner: str = "", tags: tuple[str, ...] = ()) -> Job:
+               owner: Owner | None = None, tags: tuple[str, ...] = ()) -> Job:
         """Queue a run and return at once. Invalid configs raise ProtScopeError here, not in the thread."""
         active = len(self.active())
         if active >= max_active():
             raise ProtScopeError(f"{active} runs are already queued or training on this server (the limit is "
                                  f"{max_active()})", fix="wait for some to finish, or stop runs you no longer need "
                                  "(PROTSCOPE_MAX_JOBS raises the limit)")
+        owner = owner or Owner(origin="dashboard")
         run_id = new_run_id()
         trainer = Trainer(config, data, split, run_dir=self.runs_dir / run_id, run_id=run_id)
         job = Job(trainer, label or describe(trainer.config), data.name, owner, tags=tuple(tags))
         if self.store is not None:  # listed at once, as queued, so a sweep's runs all show before they train
             self.store.create_run(run_id, job.label, trainer.config.to_dict(), data.name, data.fingerprint(),
-                                  data.task, trainer.run_dir, status="queued", tags=job.tags)
+                                  data.task, trainer.run_dir, status="queued", tags=job.tags, owner=owner.id,
+                                  owner_name=owner.name, origin=owner.origin, classes=data.classes)
         with self._lock:
             self._jobs[run_id] = job
+            self._waiting.append(job)
             self._forget_old()
         threading.Thread(target=self._work, args=(job,), name=f"job-{run_id}", daemon=True).start()
         return job
@@ -115,15 +123,47 @@ class JobManager:
         if self.store is not None:
             from core.recorder import record_in_background
 
-            recorder = record_in_background(job.trainer, self.store, name=job.label, tags=job.tags)
+            recorder = record_in_background(job.trainer, self.store, name=job.label, tags=job.tags, owner=job.owner)
         try:
-            with self._slots:
-                result = job.trainer.run()
+            slot = self._take_slot(job)
+            try:
+                result = job.trainer.run()  # stopped while queued: it ends at its first batch, without a slot
+            finally:
+                if slot:
+                    self._free_slot(job)
             write_run_files(job.trainer.run_dir, result)
             if recorder is not None:
-                recorder.join(timeout=30)
+                recorder.join(timeout=60)
         finally:
             job.finished_recording.set()
+
+    def _take_slot(self, job: Job) -> bool:
+        """Wait for this job's turn and a free slot; False (no slot) if it was stopped while queued."""
+        with self._turn:
+            while len(self._training) >= self.max_concurrent or self._waiting[0] is not job:
+                if job.trainer.stop_requested:
+                    self._waiting.remove(job)
+                    self._turn.notify_all()  # the next in line may be first now
+                    return False
+                self._turn.wait(timeout=0.5)  # stop() does not notify this condition
+            self._waiting.remove(job)
+            self._training.append(job)
+            return True
+
+    def _free_slot(self, job: Job) -> None:
+        with self._turn:
+            self._training.remove(job)
+            self._turn.notify_all()
+
+    def place(self, job: Job) -> int:
+        """1 for the next run to train, 2 for the one after...; 0 when it is not waiting."""
+        with self._lock:
+            return self._waiting.index(job) + 1 if job in self._waiting else 0
+
+    def training(self) -> list[Job]:
+        """The runs holding a slot now, oldest first: what queued runs wait for."""
+        with self._lock:
+            return list(self._training)
 
     def room(self) -> int:
         """How many more runs may be submitted now (queued and training runs count against the limit)."""

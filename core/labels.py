@@ -137,7 +137,8 @@ def class_balance_notes(classes: tuple[str, ...], y: np.ndarray) -> list[str]:
     counts = np.bincount(y, minlength=len(classes))
     rare = [f"'{c}' ({n / y.size:.1%})" for c, n in zip(classes, counts) if n / y.size < 0.05]
     if rare:
-        return [f"rare classes: {', '.join(rare)} of rows; consider class weights or a balanced metric"]
+        return [f"rare classes: {', '.join(rare)} of rows. A model can score high accuracy by never predicting "
+                "them; watch MCC or balanced accuracy, and consider class weights (loss: class weights balanced)"]
     return []
 
 

@@ -2,7 +2,8 @@
 
 A loss takes logits (N, out) and targets (N,) for the N predictions of a batch: proteins, or
 for per-residue tasks only the scored residues (the trainer drops padding and unresolved ones
-first). Binary tasks use one output with BCE or focal loss, and two with cross-entropy.
+first). Binary tasks use one output with BCE or focal loss, and two with cross-entropy. Each LossSpec
+builds its loss and declares the LossConfig fields that builder reads.
 """
 from __future__ import annotations
 
@@ -19,40 +20,28 @@ AUTO = {"regression": "mse", "binary": "bce", "multiclass": "ce", "residue": "ce
 
 
 @dataclass(frozen=True)
+class LossInputs:
+    """What a loss is built for, besides its settings."""
+
+    task: str
+    n_classes: int
+    train_labels: np.ndarray | None  # the training targets, for 'balanced' weights; None: no class weights
+    device: object
+
+
+@dataclass(frozen=True)
 class LossSpec:
     name: str
     title: str
     help: str
     tasks: tuple[str, ...]
+    build: Callable[[object, LossInputs], Callable]  # build(cfg, inputs) -> loss(logits, y)
+    params: tuple[str, ...] = ()  # LossConfig fields the builder reads
+    binary_params: tuple[str, ...] | None = None  # what it reads on binary tasks instead, where that differs
 
-
-LOSSES: dict[str, LossSpec] = {
-    s.name: s for s in [
-        LossSpec("mse", "Mean squared error", "Average squared difference; punishes big misses most.",
-                 ("regression",)),
-        LossSpec("l1", "Mean absolute error (L1)", "Average absolute difference; robust to outliers.",
-                 ("regression",)),
-        LossSpec("huber", "Huber (smooth L1)", "Squared for small errors, absolute for large ones.",
-                 ("regression",)),
-        LossSpec("bce", "Binary cross-entropy (with logits)", "Sigmoid + log loss for two classes.", ("binary",)),
-        LossSpec("ce", "Cross-entropy", "Softmax + log loss over the classes.",
-                 ("binary", "multiclass", "residue")),
-        LossSpec("focal", "Focal loss", "Cross-entropy that down-weights easy examples (Lin et al. 2017).",
-                 ("binary", "multiclass", "residue")),
-    ]
-}
-
-
-def loss_name(cfg, task: str) -> str:
-    return AUTO[task] if cfg.name == "auto" else cfg.name
-
-
-def output_size(cfg, task: str, n_classes: int) -> int:
-    """Logits per prediction: 1 for regression and for binary BCE/focal, else one per class."""
-    name = loss_name(cfg, task)
-    if task == "regression" or (task == "binary" and name in ("bce", "focal")):
-        return 1
-    return n_classes
+    def reads(self, task: str) -> tuple[str, ...]:
+        """The LossConfig fields its builder reads for this task."""
+        return self.binary_params if task == "binary" and self.binary_params is not None else self.params
 
 
 def class_weights(cfg, labels: np.ndarray, n_classes: int) -> np.ndarray | None:
@@ -69,29 +58,79 @@ def class_weights(cfg, labels: np.ndarray, n_classes: int) -> np.ndarray | None:
     return weights
 
 
+def _train_weights(cfg, inputs: LossInputs) -> np.ndarray | None:
+    return None if inputs.train_labels is None else class_weights(cfg, inputs.train_labels, inputs.n_classes)
+
+
+def _weight_tensor(cfg, inputs: LossInputs) -> torch.Tensor | None:
+    weights = _train_weights(cfg, inputs)
+    return None if weights is None else torch.tensor(weights, dtype=torch.float32, device=inputs.device)
+
+
+def _regression(fn):
+    """A loss on one output per example that reads no settings (MSE, L1)."""
+    return lambda *_: lambda logits, y: fn(logits.squeeze(-1), y)
+
+
+def _huber(cfg, _inputs):
+    delta = cfg.huber_delta
+    return lambda logits, y: F.huber_loss(logits.squeeze(-1), y, delta=delta)
+
+
+def _bce(cfg, inputs):
+    weights = _train_weights(cfg, inputs)
+    pos_weight = None if weights is None else torch.tensor(weights[1] / weights[0], device=inputs.device)
+    return lambda logits, y: F.binary_cross_entropy_with_logits(logits.squeeze(-1), y.float(), pos_weight=pos_weight)
+
+
+def _ce(cfg, inputs):
+    weight, smoothing = _weight_tensor(cfg, inputs), cfg.label_smoothing
+    return lambda logits, y: F.cross_entropy(logits.float(), y, weight=weight, label_smoothing=smoothing)
+
+
+def _focal(cfg, inputs):
+    gamma = cfg.focal_gamma
+    if inputs.task == "binary":  # one logit (see output_size): alpha weighs the classes, not class_weights
+        alpha = cfg.focal_alpha
+        return lambda logits, y: binary_focal(logits.squeeze(-1), y, gamma, alpha)
+    weight = _weight_tensor(cfg, inputs)
+    return lambda logits, y: multiclass_focal(logits, y, gamma, weight)
+
+
+LOSSES: dict[str, LossSpec] = {
+    s.name: s for s in [
+        LossSpec("mse", "Mean squared error", "Average squared difference; punishes big misses most.",
+                 ("regression",), _regression(F.mse_loss)),
+        LossSpec("l1", "Mean absolute error (L1)", "Average absolute difference; robust to outliers.",
+                 ("regression",), _regression(F.l1_loss)),
+        LossSpec("huber", "Huber (smooth L1)", "Squared for small errors, absolute for large ones.",
+                 ("regression",), _huber, ("huber_delta",)),
+        LossSpec("bce", "Binary cross-entropy (with logits)", "Sigmoid + log loss for two classes.", ("binary",),
+                 _bce, ("class_weights",)),
+        LossSpec("ce", "Cross-entropy", "Softmax + log loss over the classes.",
+                 ("binary", "multiclass", "residue"), _ce, ("class_weights", "label_smoothing")),
+        LossSpec("focal", "Focal loss", "Cross-entropy that down-weights easy examples (Lin et al. 2017).",
+                 ("binary", "multiclass", "residue"), _focal, ("focal_gamma", "class_weights"),
+                 binary_params=("focal_gamma", "focal_alpha")),
+    ]
+}
+
+
+def loss_name(cfg, task: str) -> str:
+    return AUTO[task] if cfg.name == "auto" else cfg.name
+
+
+def output_size(cfg, task: str, n_classes: int) -> int:
+    """Logits per prediction: 1 for regression and for binary BCE/focal, else one per class."""
+    name = loss_name(cfg, task)
+    if task == "regression" or (task == "binary" and name in ("bce", "focal")):
+        return 1
+    return n_classes
+
+
 def make_loss(cfg, task: str, n_classes: int, train_labels: np.ndarray | None, device) -> Callable:
     """The loss function for this config and task; `train_labels` feed 'balanced' weights."""
-    name = loss_name(cfg, task)
-    weights = None
-    if task != "regression" and train_labels is not None:
-        weights = class_weights(cfg, train_labels, n_classes)
-    if name == "mse":
-        return lambda logits, y: F.mse_loss(logits.squeeze(-1), y)
-    if name == "l1":
-        return lambda logits, y: F.l1_loss(logits.squeeze(-1), y)
-    if name == "huber":
-        return lambda logits, y: F.huber_loss(logits.squeeze(-1), y, delta=cfg.huber_delta)
-    if name == "bce":
-        pos_weight = None if weights is None else torch.tensor(weights[1] / weights[0], device=device)
-        return lambda logits, y: F.binary_cross_entropy_with_logits(logits.squeeze(-1), y.float(),
-                                                                    pos_weight=pos_weight)
-    weight = None if weights is None else torch.tensor(weights, dtype=torch.float32, device=device)
-    if name == "ce":
-        return lambda logits, y: F.cross_entropy(logits.float(), y, weight=weight,
-                                                 label_smoothing=cfg.label_smoothing)
-    if output_size(cfg, task, n_classes) == 1:
-        return lambda logits, y: binary_focal(logits.squeeze(-1), y, cfg.focal_gamma, cfg.focal_alpha)
-    return lambda logits, y: multiclass_focal(logits, y, cfg.focal_gamma, weight)
+    return LOSSES[loss_name(cfg, task)].build(cfg, LossInputs(task, n_classes, train_labels, device))
 
 
 def binary_focal(logits, y, gamma: float, alpha: float | None) -> torch.Tensor:

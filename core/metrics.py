@@ -24,6 +24,10 @@ MAX_CURVE_POINTS = 500
 CLASSIFICATION_KEYS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "mcc",
                        "roc_auc", "pr_auc", "log_loss")
 REGRESSION_KEYS = ("mse", "rmse", "mae", "r2", "pearson", "spearman")
+# How the predictions spread over the classes: the most predicted class (its index) and its share. A share
+# of 1 means the model predicts one class for every protein: its accuracy is then just that class's
+# frequency, F1 is 0 (or undefined) and MCC undefined, which the pages say in words.
+SPREAD_KEYS = ("top_class", "top_class_share")
 
 # What the dashboard plots per epoch, most important first. For residue tasks q{k} (q3 for
 # secondary structure) is the same number as accuracy, so only accuracy is listed.
@@ -56,7 +60,7 @@ def classification_metrics(y_true, proba, threshold: float = 0.5) -> dict[str, f
     """Binary: positive-class scores at `threshold`. Multiclass: argmax, macro averages, one-vs-rest AUCs."""
     y_true, proba = _as_labels(y_true), _as_proba(proba)
     if y_true.size == 0 or not np.isfinite(proba).all():
-        return dict.fromkeys(CLASSIFICATION_KEYS, NAN)
+        return dict.fromkeys(CLASSIFICATION_KEYS + SPREAD_KEYS, NAN)
     k = proba.shape[1]
     binary = k == 2
     y_pred = (proba[:, 1] >= threshold).astype(np.int64) if binary else proba.argmax(axis=1)
@@ -71,7 +75,8 @@ def classification_metrics(y_true, proba, threshold: float = 0.5) -> dict[str, f
         roc_auc, pr_auc = map(_nanmean, zip(*(_auc_and_ap(y_true == c, proba[:, c]) for c in range(k))))
     return {"accuracy": _accuracy(cm), "balanced_accuracy": _nanmean(recall),
             **dict(zip(("precision", "recall", "f1"), map(float, scores))),
-            "mcc": _mcc(cm), "roc_auc": roc_auc, "pr_auc": pr_auc, "log_loss": _log_loss(y_true, proba)}
+            "mcc": _mcc(cm), "roc_auc": roc_auc, "pr_auc": pr_auc, "log_loss": _log_loss(y_true, proba),
+            **_spread(cm)}
 
 
 def residue_metrics(y_true, proba, classes=()) -> dict[str, float]:
@@ -86,7 +91,8 @@ def residue_metrics(y_true, proba, classes=()) -> dict[str, float]:
         cm = _confusion(y_true, proba.argmax(axis=1), k)
         precision, recall, f1 = _per_class(cm)
         accuracy, mcc = _accuracy(cm), _mcc(cm)
-    out = {"accuracy": accuracy, f"q{k}": accuracy, "macro_f1": _nanmean(f1), "mcc": mcc}
+    spread = _spread(cm) if y_true.size and np.isfinite(proba).all() else dict.fromkeys(SPREAD_KEYS, NAN)
+    out = {"accuracy": accuracy, f"q{k}": accuracy, "macro_f1": _nanmean(f1), "mcc": mcc, **spread}
     out.update({f"precision_{name}": float(v) for name, v in zip(names, precision)})
     out.update({f"recall_{name}": float(v) for name, v in zip(names, recall)})
     return out
@@ -226,6 +232,21 @@ def _per_class(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     predicted, actual = cm.sum(axis=0), cm.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return tp / predicted, tp / actual, 2 * tp / (predicted + actual)
+
+
+def _spread(cm: np.ndarray) -> dict[str, float]:
+    predicted = cm.sum(axis=0)  # (k,) how often each class was predicted
+    top = int(predicted.argmax())
+    return {"top_class": float(top), "top_class_share": float(predicted[top] / max(predicted.sum(), 1))}
+
+
+def one_class(metrics: dict, prefix: str = "") -> int | None:
+    """The class a model predicts for every example (from a metrics dict, keys optionally prefixed like
+    'val_'), or None when it predicts more than one."""
+    share = metrics.get(f"{prefix}top_class_share")
+    if share is None or not np.isfinite(share) or share < 1.0:
+        return None
+    return int(metrics[f"{prefix}top_class"])
 
 
 def _accuracy(cm: np.ndarray) -> float:

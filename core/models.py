@@ -4,7 +4,8 @@ Every model's forward takes `x` and `mask` (B, L) bool, where x is (B, F) per-pr
 (B, L, C) per-residue features or (B, L) int64 tokens (see core.encodings), and returns logits:
 (B, out) for per-protein tasks or (B, L, out) for per-residue tasks. Padding never changes the
 output: pooling ignores it, convolutions re-mask after each layer and RNNs are packed.
-Each model keeps its final layer as `self.head` (Muon leaves it to AdamW).
+Each model keeps its final layer as `self.head` (Muon leaves it to AdamW). Each ModelSpec declares
+the ModelConfig fields its builder reads (`reads`), which decides what the dashboard shows.
 """
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ class _SequenceModel(nn.Module):
 
     def __init__(self, cfg, dims: ModelDims, width: int, generator):
         super().__init__()
-        self.dims, self.pooling = dims, cfg.pooling
+        self.dims = dims
+        self.pooling = None if dims.per_residue else cfg.pooling  # per-residue outputs are not pooled
         if dims.level == "tokens":
             self.embed = nn.Embedding(dims.in_features, cfg.embedding_dim, padding_idx=0)
             self.input_width = cfg.embedding_dim
@@ -163,8 +165,16 @@ class ModelSpec:
     help: str
     build: Callable[..., nn.Module]  # build(cfg, dims, generator) -> nn.Module
     levels: tuple[str, ...]  # encoding levels the model reads
+    params: tuple[str, ...] = ()  # ModelConfig fields the builder reads whatever the inputs
+    token_params: tuple[str, ...] = ()  # ... only with "tokens" inputs
+    pooled_params: tuple[str, ...] = ()  # ... only for per-protein tasks
     only_encoding: str = ""  # a single encoding it needs, if any
     residue_only: bool = False  # only for per-residue tasks
+
+    def reads(self, level: str, per_residue: bool) -> tuple[str, ...]:
+        """The ModelConfig fields its builder reads for inputs of this level and this kind of task."""
+        return (*self.params, *(self.token_params if level == "tokens" else ()),
+                *(() if per_residue else self.pooled_params))
 
     def accepts(self, encoding) -> bool:
         if self.only_encoding:
@@ -189,21 +199,26 @@ def _window_mlp(cfg, dims, generator=None):
     return MLP(cfg, dims, generator)
 
 
+HIDDEN_LAYERS = ("hidden", "activation", "norm", "dropout", "residual")  # what each MLP hidden layer reads
+SEQUENCE_INPUTS = dict(token_params=("embedding_dim",), pooled_params=("pooling",))  # _SequenceModel's reads
+
 MODELS: dict[str, ModelSpec] = {
     m.name: m for m in [
         ModelSpec("linear", "Linear model (logistic regression / single-layer perceptron)",
                   "One weight per input feature: the simplest baseline.", _linear, ("sequence", "residue")),
         ModelSpec("mlp", "Multilayer perceptron (MLP)", "Fully connected hidden layers.", MLP,
-                  ("sequence", "residue")),
+                  ("sequence", "residue"), HIDDEN_LAYERS),
         ModelSpec("window_mlp", "Window MLP (Qian & Sejnowski 1988)", "Each residue's ±w window into one "
-                  "hidden layer into H/E/C.", _window_mlp, ("residue",), only_encoding="window",
+                  "hidden layer into H/E/C.", _window_mlp, ("residue",), HIDDEN_LAYERS, only_encoding="window",
                   residue_only=True),
         ModelSpec("cnn", "1D convolutional network (CNN)", "Filters slide along the sequence and detect "
-                  "local motifs.", CNN, ("residue", "tokens")),
+                  "local motifs.", CNN, ("residue", "tokens"),
+                  ("channels", "kernel_size", "layers", "dilation", "activation", "dropout"), **SEQUENCE_INPUTS),
         ModelSpec("rnn", "Bidirectional RNN (GRU or LSTM)", "Reads the sequence in both directions.", RNN,
-                  ("residue", "tokens")),
+                  ("residue", "tokens"), ("rnn_cell", "rnn_hidden", "layers", "dropout"), **SEQUENCE_INPUTS),
         ModelSpec("transformer", "Transformer encoder", "Self-attention: every residue looks at every "
-                  "other.", Transformer, ("residue", "tokens")),
+                  "other.", Transformer, ("residue", "tokens"),
+                  ("d_model", "heads", "ff_dim", "layers", "activation", "dropout"), **SEQUENCE_INPUTS),
     ]
 }
 

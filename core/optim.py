@@ -3,7 +3,7 @@
 Every scheduler except reduce-on-plateau steps once per optimizer update; their periods are given
 in epochs and converted with the number of updates per epoch, so the curve is the same whatever
 the batch size. `lr_schedule` steps the real torch scheduler on a dummy parameter: the preview is
-exactly what training will do.
+exactly what training will do. Each spec declares the config fields its builder reads.
 """
 from __future__ import annotations
 
@@ -22,13 +22,27 @@ class OptimizerSpec:
     name: str
     title: str
     help: str
-    build: Callable[..., torch.optim.Optimizer]  # build(params, cfg) -> optimizer
+    params: tuple[str, ...]  # OptimizerConfig fields its builder reads (for a torch class: its arguments)
+    torch_class: type[torch.optim.Optimizer] | None = None  # built as torch_class(weights, **keyword_args)
+    build: Callable[..., torch.optim.Optimizer] | None = None  # else build(model, cfg)
     native_weight_decay: bool = True  # False: the trainer adds weight decay as an L2 term
 
+    def reads(self) -> tuple[str, ...]:
+        """Every OptimizerConfig field a run reads for it: its builder's, and weight decay as an L2 term."""
+        return self.params if self.native_weight_decay else (*self.params, "weight_decay")
 
-def _adam_like(cls):
-    return lambda params, c, **kw: cls(params, lr=c.lr, betas=(c.beta1, c.beta2), eps=c.eps,
-                                       weight_decay=c.weight_decay, **kw)
+
+def keyword_args(spec: OptimizerSpec, c) -> dict:
+    """The torch.optim keyword arguments of the fields `spec` declares (the export writes the same)."""
+    args = {}
+    for name in spec.params:
+        if name in ("beta1", "beta2"):
+            args["betas"] = (c.beta1, c.beta2)
+        elif name == "nesterov":  # torch refuses Nesterov without momentum
+            args["nesterov"] = c.nesterov and c.momentum > 0
+        else:
+            args[name] = getattr(c, name)
+    return args
 
 
 class MuonWithAdamW(torch.optim.Optimizer):
@@ -79,36 +93,36 @@ def _muon(model: nn.Module, c):
     return MuonWithAdamW(matrices, others, c)
 
 
+ADAM = ("lr", "beta1", "beta2", "eps", "weight_decay")
+
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     s.name: s for s in [
         OptimizerSpec("sgd", "SGD (with momentum)", "Step against the gradient; momentum smooths the steps.",
-                      lambda p, c, **kw: torch.optim.SGD(p, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay,
-                                                         nesterov=c.nesterov and c.momentum > 0, **kw)),
+                      ("lr", "momentum", "weight_decay", "nesterov"), torch.optim.SGD),
         OptimizerSpec("adam", "Adam", "Per-weight step sizes from running means of the gradient and its "
-                      "square.", _adam_like(torch.optim.Adam)),
-        OptimizerSpec("adamw", "AdamW", "Adam with weight decay applied directly to the weights.",
-                      _adam_like(torch.optim.AdamW)),
-        OptimizerSpec("radam", "RAdam", "Adam with a warm-up built in (rectified variance).",
-                      _adam_like(torch.optim.RAdam)),
-        OptimizerSpec("nadam", "NAdam", "Adam with Nesterov momentum.", _adam_like(torch.optim.NAdam)),
-        OptimizerSpec("adamax", "Adamax", "Adam using the largest past gradient instead of the mean square.",
-                      _adam_like(torch.optim.Adamax)),
+                      "square.", ADAM, torch.optim.Adam),
+        OptimizerSpec("adamw", "AdamW", "Adam with weight decay applied directly to the weights.", ADAM,
+                      torch.optim.AdamW),
+        OptimizerSpec("radam", "RAdam", "Adam with a warm-up built in (rectified variance).", ADAM,
+                      torch.optim.RAdam),
+        OptimizerSpec("nadam", "NAdam", "Adam with Nesterov momentum.", ADAM, torch.optim.NAdam),
+        OptimizerSpec("adamax", "Adamax", "Adam using the largest past gradient instead of the mean square.", ADAM,
+                      torch.optim.Adamax),
         OptimizerSpec("adagrad", "Adagrad", "Step sizes shrink for weights that have had large gradients.",
-                      lambda p, c, **kw: torch.optim.Adagrad(p, lr=c.lr, eps=c.eps, weight_decay=c.weight_decay, **kw)),
+                      ("lr", "eps", "weight_decay"), torch.optim.Adagrad),
         OptimizerSpec("rmsprop", "RMSprop", "Divide each step by a running mean of the squared gradient.",
-                      lambda p, c, **kw: torch.optim.RMSprop(p, lr=c.lr, alpha=c.alpha, eps=c.eps, momentum=c.momentum,
-                                                             weight_decay=c.weight_decay, **kw)),
+                      ("lr", "alpha", "eps", "momentum", "weight_decay"), torch.optim.RMSprop),
         OptimizerSpec("adadelta", "Adadelta", "Like RMSprop, with step sizes from past updates (try lr 1.0).",
-                      lambda p, c, **kw: torch.optim.Adadelta(p, lr=c.lr, eps=c.eps, weight_decay=c.weight_decay,
-                                                              **kw)),
+                      ("lr", "eps", "weight_decay"), torch.optim.Adadelta),
         OptimizerSpec("adafactor", "Adafactor", "Memory-light Adam with factored second moments (try lr 0.01).",
-                      lambda p, c, **kw: torch.optim.Adafactor(p, lr=c.lr, weight_decay=c.weight_decay, **kw)),
+                      ("lr", "weight_decay"), torch.optim.Adafactor),
         OptimizerSpec("asgd", "Averaged SGD", "SGD that also keeps a running average of the weights.",
-                      lambda p, c, **kw: torch.optim.ASGD(p, lr=c.lr, weight_decay=c.weight_decay, **kw)),
-        OptimizerSpec("rprop", "Rprop", "Uses only the sign of the gradient; meant for full batches.",
-                      lambda p, c, **kw: torch.optim.Rprop(p, lr=c.lr, **kw), native_weight_decay=False),
+                      ("lr", "weight_decay"), torch.optim.ASGD),
+        OptimizerSpec("rprop", "Rprop", "Uses only the sign of the gradient; meant for full batches.", ("lr",),
+                      torch.optim.Rprop, native_weight_decay=False),
         OptimizerSpec("muon", "Muon (+ AdamW)", "Orthogonalised momentum for hidden weight matrices; AdamW "
-                      "for the rest.", None),
+                      "for the rest.", ("lr", "momentum", "nesterov", "beta1", "beta2", "eps", "weight_decay"),
+                      build=_muon),
     ]
 }
 
@@ -122,11 +136,12 @@ def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
     Same update, fewer kernel launches: fused kernels where torch has them (2.6x faster Adam steps
     on the eSOL MLP), else the multi-tensor (foreach) implementation.
     """
-    if cfg.name == "muon":
-        return _muon(model, cfg)
+    spec = OPTIMIZERS[cfg.name]
+    if spec.build is not None:
+        return spec.build(model, cfg)
     params = [p for p in model.parameters() if p.requires_grad]
     speed = {"fused": True} if cfg.name in FUSED else {"foreach": True}
-    return OPTIMIZERS[cfg.name].build(params, cfg, **speed)
+    return spec.torch_class(params, **keyword_args(spec, cfg), **speed)
 
 
 # --- schedulers ---------------------------------------------------------------------------------
@@ -137,6 +152,7 @@ class SchedulerSpec:
     title: str
     help: str
     build: Callable[..., object]  # build(optimizer, cfg, lr, epochs, steps_per_epoch) -> scheduler or None
+    params: tuple[str, ...] = ()  # SchedulerConfig fields the builder reads
     per_epoch: bool = False  # stepped once per epoch with the monitored metric
 
 
@@ -153,26 +169,32 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
     s.name: s for s in [
         SchedulerSpec("none", "Constant", "The learning rate never changes.", lambda *a: None),
         SchedulerSpec("step", "Step decay", "Multiply by gamma every step_size epochs.",
-                      lambda o, c, lr, e, spe: sched.StepLR(o, step_size=c.step_size * spe, gamma=c.gamma)),
+                      lambda o, c, lr, e, spe: sched.StepLR(o, step_size=c.step_size * spe, gamma=c.gamma),
+                      ("step_size", "gamma")),
         SchedulerSpec("multistep", "Multi-step decay", "Multiply by gamma at each milestone epoch.",
-                      lambda o, c, lr, e, spe: sched.MultiStepLR(o, [m * spe for m in c.milestones], gamma=c.gamma)),
+                      lambda o, c, lr, e, spe: sched.MultiStepLR(o, [m * spe for m in c.milestones], gamma=c.gamma),
+                      ("milestones", "gamma")),
         SchedulerSpec("exponential", "Exponential decay", "Multiply by exp_gamma every epoch, smoothly.",
-                      lambda o, c, lr, e, spe: sched.ExponentialLR(o, gamma=c.exp_gamma ** (1 / spe))),
+                      lambda o, c, lr, e, spe: sched.ExponentialLR(o, gamma=c.exp_gamma ** (1 / spe)),
+                      ("exp_gamma",)),
         SchedulerSpec("cosine", "Cosine annealing", "Glide from the learning rate down to min_lr along a cosine.",
-                      lambda o, c, lr, e, spe: sched.CosineAnnealingLR(o, T_max=e * spe, eta_min=c.min_lr)),
+                      lambda o, c, lr, e, spe: sched.CosineAnnealingLR(o, T_max=e * spe, eta_min=c.min_lr),
+                      ("min_lr",)),
         SchedulerSpec("warmup_cosine", "Linear warm-up, then cosine", "Ramp up for warmup_epochs, then cosine "
-                      "down to min_lr.", _warmup_cosine),
+                      "down to min_lr.", _warmup_cosine, ("warmup_epochs", "min_lr")),
         SchedulerSpec("onecycle", "One-cycle", "Rise to max_lr, then anneal far below the start (Smith 2018).",
                       lambda o, c, lr, e, spe: sched.OneCycleLR(o, max_lr=c.max_lr, total_steps=e * spe,
-                                                                pct_start=c.pct_start, cycle_momentum=False)),
+                                                                pct_start=c.pct_start, cycle_momentum=False),
+                      ("max_lr", "pct_start")),
         SchedulerSpec("cyclic", "Cyclic (triangular)", "Bounce between the learning rate and max_lr.",
                       lambda o, c, lr, e, spe: sched.CyclicLR(o, base_lr=lr, max_lr=c.max_lr, cycle_momentum=False,
-                                                              step_size_up=max(1, int(round(c.cycle_epochs * spe))))),
+                                                              step_size_up=max(1, int(round(c.cycle_epochs * spe)))),
+                      ("max_lr", "cycle_epochs")),
         SchedulerSpec("plateau", "Reduce on plateau", "Cut the learning rate when the monitored validation "
                       "metric stops improving.",
                       lambda o, c, lr, e, spe, mode="min": sched.ReduceLROnPlateau(
                           o, mode=mode, factor=c.plateau_factor, patience=c.plateau_patience),
-                      per_epoch=True),
+                      ("plateau_factor", "plateau_patience"), per_epoch=True),
     ]
 }
 

@@ -37,6 +37,12 @@ _COMPOSITION_MLP = dict(encoding="aac_length", model="mlp", hidden=(256, 64), dr
 
 PRESETS: dict[str, Preset] = {
     p.name: p for p in [
+        Preset("first-run", "First run: the course's solubility CNN, 10 epochs",
+               "The notes' ProteinSolubilityClassifier on binary eSOL for 10 epochs, validated four times per epoch "
+               "so the validation curve starts within seconds: what the first screen's one-click start trains.",
+               dict(dataset="esol", **{**{k: v for k, v in _SOLUBILITY_CNN.items()
+                                          if k not in ("scheduler", "plateau_patience", "early_stopping", "patience")},
+                                       "epochs": 10, "validate_every": 15})),
         Preset("solubility-cnn", "Solubility CNN (course case study)",
                "The notes' ProteinSolubilityClassifier on binary eSOL (GraphSol train/test split).",
                dict(dataset="esol", **_SOLUBILITY_CNN)),

@@ -4,7 +4,8 @@
 
 The UI builds it, the engine takes it once, and it is saved (as JSON) with every run and
 checkpoint. `resolve(data)` fills in what depends on the loaded data (the task) and checks the
-combinations that only make sense together, such as BCE on a multiclass task.
+combinations that only make sense together, such as BCE on a multiclass task. Which settings
+matter for the chosen model, encoding, loss, optimizer and schedule is core/relevance.py's.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from core.config import DataConfig, EncodingConfig, Section, setting
 from core.errors import ProtScopeError
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid")
-SEQUENCE_MODELS = ("cnn", "rnn", "transformer")
 CLASSIFICATION_LOSSES = ("bce", "ce", "focal")
 REGRESSION_LOSSES = ("mse", "l1", "huber")
 
@@ -33,32 +33,26 @@ class ModelConfig(Section):
     """The architecture and its size."""
 
     name: str = setting("mlp", "The network architecture.", choices=_names("core.models", "MODELS"))
-    hidden: tuple[int, ...] = setting((128,), "Hidden layer sizes, e.g. 256,64 for two layers.",
-                                      between=(1, 4096), applies=("mlp", "window_mlp"))
-    activation: str = setting("relu", "The nonlinearity after each hidden layer.", choices=ACTIVATIONS,
-                              applies=("mlp", "window_mlp", "cnn", "transformer"))
+    hidden: tuple[int, ...] = setting((128,), "Hidden layer sizes, e.g. 256,64 for two layers.", between=(1, 4096))
+    activation: str = setting("relu", "The nonlinearity after each hidden layer.", choices=ACTIVATIONS)
     dropout: float = setting(0.0, "Share of activations zeroed at random during training (regularisation).",
                              between=(0.0, 0.9))
-    norm: str = setting("none", "Normalise each hidden layer's activations.", choices=("none", "batch", "layer"),
-                        applies=("mlp",))
-    residual: bool = setting(False, "Add each hidden layer's input to its output (same-size layers).",
-                             applies=("mlp",))
+    norm: str = setting("none", "Normalise each hidden layer's activations.", choices=("none", "batch", "layer"))
+    residual: bool = setting(False, "Add each hidden layer's input to its output (same-size layers).")
     embedding_dim: int = setting(64, "Size of the learned vector per amino acid (with the tokens encoding).",
-                                 between=(2, 1024), applies=SEQUENCE_MODELS)
-    channels: int = setting(128, "Filters per convolution layer.", between=(1, 2048), applies=("cnn",))
-    kernel_size: int = setting(5, "Residues each filter sees at once (odd).", between=(1, 51), applies=("cnn",))
-    layers: int = setting(2, "Number of stacked layers.", between=(1, 12), applies=SEQUENCE_MODELS)
+                                 between=(2, 1024))
+    channels: int = setting(128, "Filters per convolution layer.", between=(1, 2048))
+    kernel_size: int = setting(5, "Residues each filter sees at once (odd).", between=(1, 51))
+    layers: int = setting(2, "Number of stacked layers.", between=(1, 12))
     dilation: int = setting(1, "Layer i spaces its filter taps dilation**i apart (1: plain convolution).",
-                            between=(1, 4), applies=("cnn",))
+                            between=(1, 4))
     pooling: str = setting("mean", "How per-residue features become one vector per protein (padding ignored).",
-                           choices=("mean", "max"), applies=SEQUENCE_MODELS)
-    rnn_cell: str = setting("gru", "Recurrent cell.", choices=("gru", "lstm"), applies=("rnn",))
-    rnn_hidden: int = setting(64, "Hidden size per direction of the bidirectional RNN.", between=(1, 1024),
-                              applies=("rnn",))
-    d_model: int = setting(64, "Width of the Transformer.", between=(8, 1024), applies=("transformer",))
-    heads: int = setting(4, "Attention heads (must divide d_model).", between=(1, 16), applies=("transformer",))
-    ff_dim: int = setting(128, "Width of the Transformer's feed-forward layers.", between=(8, 4096),
-                          applies=("transformer",))
+                           choices=("mean", "max"))
+    rnn_cell: str = setting("gru", "Recurrent cell.", choices=("gru", "lstm"))
+    rnn_hidden: int = setting(64, "Hidden size per direction of the bidirectional RNN.", between=(1, 1024))
+    d_model: int = setting(64, "Width of the Transformer.", between=(8, 1024))
+    heads: int = setting(4, "Attention heads (must divide d_model).", between=(1, 16))
+    ff_dim: int = setting(128, "Width of the Transformer's feed-forward layers.", between=(8, 4096))
 
     def check(self):
         if self.name == "transformer" and self.d_model % self.heads:
@@ -76,15 +70,13 @@ class LossConfig(Section):
     name: str = setting("auto", "auto picks MSE for regression, BCE for binary and cross-entropy otherwise.",
                         choices=("auto", *REGRESSION_LOSSES, *CLASSIFICATION_LOSSES))
     huber_delta: float = setting(1.0, "Errors smaller than this are squared, larger ones count linearly.",
-                                 between=(1e-6, 1e6), applies=("huber",))
+                                 between=(1e-6, 1e6))
     class_weights: str = setting("none", "Weigh classes: none, balanced (inverse frequency in train), or one "
-                                 "number per class, e.g. 1,3.", applies=("auto", "bce", "ce", "focal"))
-    label_smoothing: float = setting(0.0, "Spread this much of the target onto the other classes.",
-                                     between=(0.0, 0.5), applies=("auto", "ce"))
-    focal_gamma: float = setting(2.0, "Focal loss: how much easy examples are down-weighted.",
-                                 between=(0.0, 10.0), applies=("focal",))
+                                 "number per class, e.g. 1,3.")
+    label_smoothing: float = setting(0.0, "Spread this much of the target onto the other classes.", between=(0.0, 0.5))
+    focal_gamma: float = setting(2.0, "Focal loss: how much easy examples are down-weighted.", between=(0.0, 10.0))
     focal_alpha: float | None = setting(None, "Focal loss (binary): weight of the positive class (empty: none).",
-                                        between=(0.0, 1.0), applies=("focal",))
+                                        between=(0.0, 1.0))
 
     def check(self):
         if self.class_weights not in ("none", "balanced"):
@@ -105,18 +97,12 @@ class OptimizerConfig(Section):
     lr: float = setting(1e-3, "Learning rate: the step size of each update.", between=(1e-7, 10.0))
     weight_decay: float = setting(0.0, "Pull weights towards zero at each step (L2 regularisation).",
                                   between=(0.0, 1.0))
-    momentum: float = setting(0.9, "Keep this share of the previous update.", between=(0.0, 0.999),
-                              applies=("sgd", "rmsprop", "muon"))
-    nesterov: bool = setting(False, "Nesterov momentum: look ahead before computing the gradient.",
-                             applies=("sgd", "muon"))
-    beta1: float = setting(0.9, "Decay of the running mean of gradients.", between=(0.0, 0.9999),
-                           applies=("adam", "adamw", "radam", "nadam", "adamax", "muon"))
-    beta2: float = setting(0.999, "Decay of the running mean of squared gradients.", between=(0.0, 0.99999),
-                           applies=("adam", "adamw", "radam", "nadam", "adamax", "muon"))
-    eps: float = setting(1e-8, "Added to denominators for numerical stability.", between=(1e-12, 1.0),
-                         applies=("adam", "adamw", "radam", "nadam", "adamax", "adagrad", "rmsprop", "adadelta"))
-    alpha: float = setting(0.99, "RMSprop: decay of the running mean of squared gradients.",
-                           between=(0.0, 0.9999), applies=("rmsprop",))
+    momentum: float = setting(0.9, "Keep this share of the previous update.", between=(0.0, 0.999))
+    nesterov: bool = setting(False, "Nesterov momentum: look ahead before computing the gradient.")
+    beta1: float = setting(0.9, "Decay of the running mean of gradients.", between=(0.0, 0.9999))
+    beta2: float = setting(0.999, "Decay of the running mean of squared gradients.", between=(0.0, 0.99999))
+    eps: float = setting(1e-8, "Added to denominators for numerical stability.", between=(1e-12, 1.0))
+    alpha: float = setting(0.99, "RMSprop: decay of the running mean of squared gradients.", between=(0.0, 0.9999))
 
 
 @dataclass(frozen=True)
@@ -124,27 +110,19 @@ class SchedulerConfig(Section):
     """How the learning rate changes during training."""
 
     name: str = setting("none", "The learning-rate schedule.", choices=_names("core.optim", "SCHEDULERS"))
-    step_size: int = setting(10, "Epochs between decays.", between=(1, 10_000), applies=("step",))
-    milestones: tuple[int, ...] = setting((10, 15), "Epochs at which to decay, e.g. 10,15.",
-                                          between=(1, 10_000), applies=("multistep",))
-    gamma: float = setting(0.1, "Multiply the learning rate by this at each decay.", between=(1e-4, 1.0),
-                           applies=("step", "multistep"))
-    exp_gamma: float = setting(0.95, "Multiply the learning rate by this every epoch.", between=(0.5, 1.0),
-                               applies=("exponential",))
-    min_lr: float = setting(0.0, "The lowest learning rate of the cosine.", between=(0.0, 1.0),
-                            applies=("cosine", "warmup_cosine"))
-    warmup_epochs: float = setting(1.0, "Epochs of linear warm-up from near zero.", between=(0.0, 1000.0),
-                                   applies=("warmup_cosine",))
-    max_lr: float = setting(0.01, "The peak learning rate of the cycle.", between=(1e-7, 10.0),
-                            applies=("onecycle", "cyclic"))
-    pct_start: float = setting(0.3, "Share of training spent raising the learning rate.", between=(0.01, 0.99),
-                               applies=("onecycle",))
-    cycle_epochs: float = setting(2.0, "Epochs to go from the base learning rate up to max_lr.",
-                                  between=(0.1, 1000.0), applies=("cyclic",))
+    step_size: int = setting(10, "Epochs between decays.", between=(1, 10_000))
+    milestones: tuple[int, ...] = setting((10, 15), "Epochs at which to decay, e.g. 10,15.", between=(1, 10_000))
+    gamma: float = setting(0.1, "Multiply the learning rate by this at each decay.", between=(1e-4, 1.0))
+    exp_gamma: float = setting(0.95, "Multiply the learning rate by this every epoch.", between=(0.5, 1.0))
+    min_lr: float = setting(0.0, "The lowest learning rate of the cosine.", between=(0.0, 1.0))
+    warmup_epochs: float = setting(1.0, "Epochs of linear warm-up from near zero.", between=(0.0, 1000.0))
+    max_lr: float = setting(0.01, "The peak learning rate of the cycle.", between=(1e-7, 10.0))
+    pct_start: float = setting(0.3, "Share of training spent raising the learning rate.", between=(0.01, 0.99))
+    cycle_epochs: float = setting(2.0, "Epochs to go from the base learning rate up to max_lr.", between=(0.1, 1000.0))
     plateau_factor: float = setting(0.1, "Multiply the learning rate by this when validation stalls.",
-                                    between=(1e-4, 0.99), applies=("plateau",))
+                                    between=(1e-4, 0.99))
     plateau_patience: int = setting(5, "Epochs without improvement before reducing the learning rate.",
-                                    between=(0, 1000), applies=("plateau",))
+                                    between=(0, 1000))
 
 
 @dataclass(frozen=True)
@@ -161,15 +139,13 @@ class TrainingConfig(Section):
                              choices=("fp32", "bf16", "fp16"))
     early_stopping: bool = setting(False, "Stop when the monitored metric stops improving, and keep the best "
                                    "epoch's weights.")
-    patience: int = setting(10, "Early stopping: epochs without improvement before stopping.",
-                            between=(1, 10_000))
+    patience: int = setting(10, "Early stopping: epochs without improvement before stopping.", between=(1, 10_000))
     restore_best: bool = setting(True, "Finish with the weights of the best validation epoch, not the last one.")
     monitor: str = setting("val_loss", "The metric that picks the best epoch, e.g. val_loss, val_mcc, val_r2.")
     grad_clip: float = setting(0.0, "Clip gradients to this size (0: off).", between=(0.0, 1e6))
     clip_mode: str = setting("norm", "Clip the global gradient norm, or each gradient value.",
                              choices=("norm", "value"))
-    accumulation: int = setting(1, "Add up gradients of this many batches before each update.",
-                                between=(1, 1024))
+    accumulation: int = setting(1, "Add up gradients of this many batches before each update.", between=(1, 1024))
     l1: float = setting(0.0, "L1 penalty on the weights, added to the loss (pushes weights to exactly 0).",
                         between=(0.0, 1.0))
     length_bucketing: bool = setting(True, "Batch proteins of similar length together, so less padding is "
@@ -234,6 +210,11 @@ class RunConfig:
         if not isinstance(values, dict):
             raise ProtScopeError("the config must be a JSON object of sections", fix="see a saved config.json")
         return cls.from_dict(values)
+
+    def flat(self) -> dict:
+        """Every setting by its flat name (a choice by its section's name), as `with_values` takes them."""
+        return {section if f.name == "name" else f.name: getattr(getattr(self, section), f.name)
+                for section, cls in SECTIONS.items() for f in fields(cls)}
 
     def replace(self, **sections) -> RunConfig:
         return RunConfig(**{**{n: getattr(self, n) for n in SECTIONS}, **sections})

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from core.errors import ProtScopeError
 from core.serialise import clean_json
+from core.store_schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "protscope.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -32,31 +33,6 @@ LIVE_STATUSES = ("queued", "running", "paused")
 POLL_SECONDS = 0.25  # how often record() looks for new events: an epoch reaches the database this soon after it ends
 INTERRUPTED_MESSAGE = "the server stopped before the run ended; its epochs so far are kept"
 
-# Migration n takes the schema from version n-1 to n (PRAGMA user_version). Append; never edit one
-# that has shipped, since databases already at its version will not run it again.
-MIGRATIONS: list[tuple[str, ...]] = [
-    (
-        """CREATE TABLE runs (
-            id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', config TEXT NOT NULL DEFAULT '{}',
-            dataset TEXT NOT NULL DEFAULT '', fingerprint TEXT NOT NULL DEFAULT '', task TEXT NOT NULL DEFAULT '',
-            status TEXT NOT NULL, message TEXT NOT NULL DEFAULT '', started REAL NOT NULL, ended REAL,
-            device TEXT NOT NULL DEFAULT '', best_epoch INTEGER NOT NULL DEFAULT 0,
-            metrics TEXT NOT NULL DEFAULT '{}', run_dir TEXT NOT NULL DEFAULT '',
-            checkpoint TEXT NOT NULL DEFAULT '', parameters INTEGER NOT NULL DEFAULT 0, owner_pid INTEGER)""",
-        "CREATE INDEX runs_by_status ON runs(status)",
-        """CREATE TABLE epochs (
-            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, epoch INTEGER NOT NULL,
-            row TEXT NOT NULL, PRIMARY KEY (run_id, epoch)) WITHOUT ROWID""",
-        """CREATE TABLE tags (
-            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, tag TEXT NOT NULL,
-            PRIMARY KEY (run_id, tag)) WITHOUT ROWID""",
-        "CREATE INDEX tags_by_tag ON tags(tag)",
-        """CREATE TABLE artifacts (
-            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, split TEXT NOT NULL, kind TEXT NOT NULL,
-            data, PRIMARY KEY (run_id, split, kind))""",
-    ),
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 # Runs this process is recording now: mark_interrupted must leave them alone.
 RECORDING: set[str] = set()  # ids of runs this process is recording (core.recorder)
@@ -153,19 +129,26 @@ class RunStore:
     # --- writing ----------------------------------------------------------------------------------
     def create_run(self, run_id: str, name: str, config: dict, dataset: str, fingerprint: str, task: str,
                    run_dir: str | Path | None, device: str = "", parameters: int = 0, status: str = "running",
-                   started: float | None = None, tags: Iterable[str] = ()) -> None:
-        """Add a run; creating one that exists (e.g. queued earlier) updates it, keeping its name if none is given."""
+                   started: float | None = None, tags: Iterable[str] = (), owner: str = "", owner_name: str = "",
+                   origin: str = "", classes: Iterable[str] = ()) -> None:
+        """Add a run; creating one that exists (e.g. queued earlier) updates it, keeping its name, owner,
+        origin and classes where none are given."""
+        keep = "CASE WHEN excluded.{0} IN ('', '[]') THEN {0} ELSE excluded.{0} END"
         with self._write() as conn:
             conn.execute(
-                """INSERT INTO runs (id, name, config, dataset, fingerprint, task, run_dir, device, parameters,
-                       status, started, owner_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(id) DO UPDATE SET name = CASE WHEN excluded.name = '' THEN name ELSE excluded.name END,
+                f"""INSERT INTO runs (id, name, config, dataset, fingerprint, task, run_dir, device, parameters,
+                       status, started, owner_pid, owner, owner_name, origin, classes)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(id) DO UPDATE SET name = {keep.format("name")},
                        config = excluded.config, dataset = excluded.dataset, fingerprint = excluded.fingerprint,
                        task = excluded.task, run_dir = excluded.run_dir, device = excluded.device,
                        parameters = excluded.parameters, status = excluded.status, started = excluded.started,
-                       owner_pid = excluded.owner_pid""",
+                       owner_pid = excluded.owner_pid, owner = {keep.format("owner")},
+                       owner_name = {keep.format("owner_name")}, origin = {keep.format("origin")},
+                       classes = {keep.format("classes")}""",
                 (run_id, name.strip(), _json(config), dataset, fingerprint, task, _absolute(run_dir), device,
-                 int(parameters), status, started or time.time(), os.getpid()))
+                 int(parameters), status, started or time.time(), os.getpid(), owner, owner_name.strip(), origin,
+                 _json(list(classes))))
             conn.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", [(run_id, _tag(t)) for t in tags])
 
     def add_epoch(self, run_id: str, row: dict) -> None:
@@ -193,6 +176,20 @@ class RunStore:
             conn.executemany("UPDATE runs SET status = 'interrupted', message = ? WHERE id = ?",
                              [(INTERRUPTED_MESSAGE, run_id) for run_id in stale])
         return len(stale)
+
+    def set_owner_name(self, owner: str, name: str) -> None:
+        """The name shown for `owner` on every run of theirs (a user renamed themselves)."""
+        with self._write() as conn:
+            conn.execute("UPDATE runs SET owner_name = ? WHERE owner = ?", (name.strip(), owner))
+
+    def save_workspace(self, owner: str, state: dict) -> None:
+        """Keep what a browser holds in the dashboard (JSON-safe values), replacing what was kept."""
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO workspaces VALUES (?, ?, ?)", (owner, _json(state), time.time()))
+
+    def load_workspace(self, owner: str) -> dict | None:
+        row = self._connection().execute("SELECT state FROM workspaces WHERE owner = ?", (owner,)).fetchone()
+        return json.loads(row["state"]) if row else None
 
     def rename(self, run_id: str, name: str) -> None:
         self._update(run_id, "name = ?", name.strip())
@@ -231,9 +228,9 @@ class RunStore:
 
     # --- reading ----------------------------------------------------------------------------------
     def list_runs(self, status: str | None = None, tag: str | None = None, name_contains: str | None = None,
-                  dataset: str | None = None) -> list[dict]:
+                  dataset: str | None = None, owner: str | None = None) -> list[dict]:
         """Runs, newest first; `name_contains` matches names and ids, ignoring case."""
-        clauses = {"status = ?": [status], "dataset = ?": [dataset],
+        clauses = {"status = ?": [status], "dataset = ?": [dataset], "owner = ?": [owner],
                    "id IN (SELECT run_id FROM tags WHERE tag = ?)": [tag.strip() if tag else None],
                    "(instr(lower(name), lower(?)) > 0 OR instr(lower(id), lower(?)) > 0)": [name_contains] * 2}
         chosen = {sql: values for sql, values in clauses.items() if values[0]}
@@ -274,8 +271,9 @@ class RunStore:
 
     def artifact(self, run_id: str, split: str, kind: str):
         """One artifact's data, or None if the run has none of that kind for that split."""
-        found = [a["data"] for a in self.artifacts(run_id) if (a["split"], a["kind"]) == (split, kind)]
-        return found[0] if found else None
+        row = self._connection().execute("SELECT data FROM artifacts WHERE run_id = ? AND split = ? AND kind = ?",
+                                         (run_id, split, kind)).fetchone()
+        return None if row is None else _loaded(row["data"])
 
     # --- helpers ----------------------------------------------------------------------------------
     def _runs(self, where: str, params: list) -> list[dict]:
@@ -313,7 +311,7 @@ def _run_dict(row: sqlite3.Row, tags: list[str]) -> dict:
     del run["owner_pid"]
     # `reason` repeats the message under the name the CLI's JSON and the compare helpers read.
     return {**run, "config": json.loads(run["config"]), "metrics": json.loads(run["metrics"]), "tags": tags,
-            "reason": run["message"]}
+            "classes": json.loads(run["classes"]), "reason": run["message"]}
 
 
 def _json(value) -> str:

@@ -15,17 +15,19 @@ from pathlib import Path
 
 from core.config import DataConfig
 from core.errors import ProtScopeError
+from core.owners import Owner, command_line_owner
 from core.run_config import RunConfig
 from core.sweeps import SweepRun
 
 
 def run_sweep(runs: list[SweepRun], data=None, store=None, tags=(), runs_dir=None, backend: str = "local",
               ray_address: str | None = None, on_result=None, ray_cpus: int | None = None,
-              gpus_per_run: float = 0.0, parallel: int = 1) -> list[dict]:
+              gpus_per_run: float = 0.0, parallel: int = 1, owner: Owner | None = None) -> list[dict]:
     """Train and record every run; returns {run_id, label, status, message, metrics, task} per run, in order.
 
     `data`: a ProteinData used for every run, a DataConfig that replaces every run's data section,
-    or None for each run's own. `on_result(report)` is called as each run ends.
+    or None for each run's own. `on_result(report)` is called as each run ends. The runs belong to
+    `owner` (default: the operating-system user, as for the command line).
     """
     from core.store import open_store
     from core.store import runs_dir as default_runs_dir
@@ -37,14 +39,16 @@ def run_sweep(runs: list[SweepRun], data=None, store=None, tags=(), runs_dir=Non
     store = store if store is not None else open_store()
     root = Path(runs_dir) if runs_dir else default_runs_dir()
     tags = tuple(tags)
+    owner = owner or command_line_owner()
     if backend == "local":
-        return _run_local(runs, data, store, tags, root, on_result, parallel)
+        return _run_local(runs, data, store, tags, root, on_result, parallel, owner.as_origin("sweep"))
     if backend == "ray":
-        return _run_ray(runs, data, store, tags, root, ray_address, on_result, ray_cpus, gpus_per_run)
+        return _run_ray(runs, data, store, tags, root, ray_address, on_result, ray_cpus, gpus_per_run,
+                        owner.as_origin("ray"))
     raise ProtScopeError(f"unknown sweep backend '{backend}'", fix="use local or ray")
 
 
-def _run_local(runs, data, store, tags, root: Path, on_result, parallel: int = 1) -> list[dict]:
+def _run_local(runs, data, store, tags, root: Path, on_result, parallel: int, owner: Owner) -> list[dict]:
     from core.datasets import load_data
     from core.jobs import JobManager
     from core.splits import make_split
@@ -66,7 +70,7 @@ def _run_local(runs, data, store, tags, root: Path, on_result, parallel: int = 1
     submitted = []
     for run in runs:
         chosen, split = loaded[json.dumps(run.config.data.to_dict(), sort_keys=True)]
-        submitted.append(jobs.submit(run.config, chosen, split, label=f"{run.sweep} {run.label}",
+        submitted.append(jobs.submit(run.config, chosen, split, label=f"{run.sweep} {run.label}", owner=owner,
                                      tags=(f"sweep:{run.sweep}", *tags)))
     reports = []
     try:
@@ -83,7 +87,7 @@ def _run_local(runs, data, store, tags, root: Path, on_result, parallel: int = 1
     return reports
 
 
-def _run_ray(runs, data, store, tags, root: Path, address, on_result, cpus, gpus_per_run) -> list[dict]:
+def _run_ray(runs, data, store, tags, root: Path, address, on_result, cpus, gpus_per_run, owner: Owner) -> list[dict]:
     import ray
 
     from core.trainer import new_run_id
@@ -114,7 +118,7 @@ def _run_ray(runs, data, store, tags, root: Path, address, on_result, cpus, gpus
                 out = ray.get(ref)
             except Exception as exc:  # noqa: BLE001 - a lost worker fails this run, not the whole sweep
                 out = _failure(run_id, run.config, f"the Ray task failed: {exc}")
-            _record_remote(store, run, out, root, tags)
+            _record_remote(store, run, out, root, tags, owner)
             reports[i] = {"label": run.label, **{k: out[k] for k in ("run_id", "status", "message", "metrics",
                                                                     "task")}}
             if on_result:
@@ -135,7 +139,8 @@ def _failure(run_id: str, config: RunConfig, message: str) -> dict:
     now = time.time()
     return {"run_id": run_id, "status": "failed", "message": message, "history": [], "metrics": {}, "best_epoch": 0,
             "config": config.to_dict(), "dataset": config.data.dataset or config.data.path, "fingerprint": "",
-            "task": config.data.task, "device": "", "parameters": 0, "started": now, "ended": now, "checkpoint": b""}
+            "task": config.data.task, "device": "", "parameters": 0, "started": now, "ended": now, "checkpoint": b"",
+            "classes": [], "predictions": {}, "curves": {}}
 
 
 def train_remote(config_json: str, run_id: str, data=None) -> dict:
@@ -144,6 +149,7 @@ def train_remote(config_json: str, run_id: str, data=None) -> dict:
     import tempfile
 
     from core.datasets import load_data
+    from core.run_outputs import curves_of, predictions_bytes
     from core.trainer import Trainer
 
     config = RunConfig.from_json(config_json)
@@ -160,11 +166,15 @@ def train_remote(config_json: str, run_id: str, data=None) -> dict:
             "metrics": result.metrics, "best_epoch": result.best_epoch, "config": result.config.to_dict(),
             "dataset": data.name, "fingerprint": data.fingerprint(), "task": data.task,
             "device": began.device if began else "", "parameters": began.parameters if began else 0,
-            "started": began.time if began else time.time(), "ended": time.time(), "checkpoint": checkpoint}
+            "started": began.time if began else time.time(), "ended": time.time(), "checkpoint": checkpoint,
+            "classes": list(data.classes), "curves": curves_of(trainer.snapshot()),
+            "predictions": {split: predictions_bytes(p, data.ids, data.sequences)
+                            for split, p in result.predictions.items()}}
 
 
-def _record_remote(store, run: SweepRun, out: dict, root: Path, tags: tuple) -> None:
+def _record_remote(store, run: SweepRun, out: dict, root: Path, tags: tuple, owner: Owner) -> None:
     """Write a remote run's folder on the driver side and record it in the store."""
+    from core.run_outputs import CURVES, PREDICTIONS
     from core.serialise import write_run_files
 
     run_dir = root / out["run_id"]
@@ -177,8 +187,13 @@ def _record_remote(store, run: SweepRun, out: dict, root: Path, tags: tuple) -> 
     write_run_files(run_dir, types.SimpleNamespace(**out))
     store.create_run(out["run_id"], f"{run.sweep} {run.label}", out["config"], out["dataset"], out["fingerprint"],
                      out["task"], run_dir, device=out["device"], parameters=out["parameters"], started=out["started"],
-                     tags=(f"sweep:{run.sweep}", *tags))
+                     tags=(f"sweep:{run.sweep}", *tags), owner=owner.id, owner_name=owner.name, origin=owner.origin,
+                     classes=out["classes"])
     for row in out["history"]:
         store.add_epoch(out["run_id"], row)
+    for split, blob in out["predictions"].items():
+        store.save_artifact(out["run_id"], split, PREDICTIONS, blob)
+    if out["curves"]:
+        store.save_artifact(out["run_id"], "", CURVES, out["curves"])
     store.finish_run(out["run_id"], out["status"], out["message"], out["best_epoch"], out["metrics"], checkpoint,
                      ended=out["ended"])

@@ -109,6 +109,10 @@ class Trainer:
         return self.events.snapshot()
 
     @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
     def ended(self) -> bool:
         """The run is over and `result` is set (the last event may be published a moment earlier)."""
         return self._ended.is_set()
@@ -188,6 +192,7 @@ class Trainer:
         weights = [w for w in model.parameters() if w.ndim > 1]
         losses, counts, norms, outputs, targets = [], [], [], [], []
         start = last_report = time.perf_counter()
+        paused_before = self._paused_seconds  # speeds count training time only, not pauses
         reported = 0  # batches already in a progress report
         for i, rows in enumerate(order, start=1):
             self._controls()
@@ -218,14 +223,14 @@ class Trainer:
                 check_finite(current, norms, scaler, epoch, i, p)
                 recent = mean_loss(losses[reported:], counts[reported:])
                 reported = i
-                self.events.publish(BatchProgress(epoch, i, len(order), current, len(rows) * i / (now - start),
-                                                  recent))
+                busy = max(now - start - (self._paused_seconds - paused_before), 1e-9)
+                self.events.publish(BatchProgress(epoch, i, len(order), current, len(rows) * i / busy, recent))
             if t.validate_every and i % t.validate_every == 0 and i < len(order):
                 self._validate_midway(p, epoch - 1 + i / len(order))
         epoch_loss = mean_loss(losses, counts)
         check_finite(epoch_loss, norms, scaler, epoch, len(order), p)
         proteins = sum(len(r) for r in order)
-        speed = proteins / max(time.perf_counter() - start, 1e-9)
+        speed = proteins / max(time.perf_counter() - start - (self._paused_seconds - paused_before), 1e-9)
         probs = to_outputs(torch.cat(outputs), self.data.task).cpu().numpy()
         metrics = compute_metrics(self.data.task, torch.cat(targets).cpu().numpy(), probs, self.data.classes)
         norm = float(torch.stack(norms).float().mean()) if norms else float("nan")

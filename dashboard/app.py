@@ -1,8 +1,9 @@
 """ProtScope dashboard entry point: `streamlit run dashboard/app.py` (or `make run`).
 
 Five pages in the order of the course's workflow: choose data, train, evaluate, compare, predict.
-Settings live in st.session_state under the config's field names, so they survive page changes,
-and runs are server jobs, so they survive reruns and closed tabs.
+Everything the session holds (data, settings, live run) is its Workspace (dashboard/workspace.py),
+kept by dashboard/session.py across pages, reloads and expired sessions; runs are server jobs, so
+they survive reruns and closed tabs, and each belongs to its owner.
 """
 import sys
 from pathlib import Path
@@ -11,10 +12,11 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `core` and `dashboard` importable
 
-from dashboard.state import init_session  # noqa: E402
+from dashboard import session  # noqa: E402
+from dashboard.sidebar import sidebar  # noqa: E402
 
 st.set_page_config(page_title="ProtScope", page_icon="🧬", layout="wide")
-init_session()
+ws = session.workspace()
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 navigation = st.navigation([
@@ -25,7 +27,11 @@ navigation = st.navigation([
     st.Page(PAGES / "predict.py", title="5 · Predict", icon=":material/batch_prediction:", url_path="predict"),
 ])
 with st.sidebar:
-    st.caption("ProtScope: see how neural networks learn from protein data.")
-for problem in st.session_state.get("url_problems", []):
-    st.warning(problem)
-navigation.run()
+    sidebar(ws)
+    session.remember_owner(ws)
+session.sync_url(ws)
+session.show_notices(navigation.title)
+try:
+    navigation.run()
+finally:  # pages end with st.stop() where they have nothing more to show
+    session.save()

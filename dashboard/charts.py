@@ -1,76 +1,22 @@
 """Chart builders: pure functions from plain data to a Plotly figure, in one house style.
 
 Nothing here reads Streamlit state or the engine: pages pass in numbers, get a figure back, and
-tests check figures without a browser. Long series are downsampled to MAX_POINTS so a redraw
-every second stays cheap.
+tests check figures without a browser. The house style and the pieces (lines, log axes, metric
+panels) are in dashboard.chart_style; long series are downsampled there so a redraw every second
+stays cheap.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 
-MAX_POINTS = 2000
-TEMPLATE = "plotly_white"
-TRAIN, VAL, TEST, ACCENT, GREY = "#2563eb", "#ea580c", "#16a34a", "#9333ea", "#94a3b8"
-PALETTE = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#db2777", "#0891b2", "#ca8a04", "#4b5563")
-SS_COLOURS = {"H": "#dc2626", "E": "#2563eb", "C": "#a3a3a3"}
-
-
-def styled(fig: go.Figure, title: str = "", x: str = "", y: str = "", height: int = 320) -> go.Figure:
-    _set_template(fig, pio.templates[TEMPLATE])
-    axis = dict(showgrid=True, gridcolor="#eef2f7")  # no make_subplots here: one x axis and one y axis
-    fig.update_layout(title=dict(text=title, font=dict(size=15)), height=height,
-                      margin=dict(l=50, r=20, t=45 if title else 20, b=45), legend=dict(orientation="h", y=-0.22),
-                      font=dict(family="Inter, Segoe UI, sans-serif", size=12), hovermode="x unified",
-                      xaxis=dict(title=dict(text=x), **axis), yaxis=dict(title=dict(text=y), **axis))
-    return fig
-
-
-def _set_template(fig: go.Figure, template: go.layout.Template) -> None:
-    """Plotly validates a template property by property whenever one is set: ~10 ms a figure, most of
-    its cost. A registered template was valid when it was registered, so set it as Plotly itself sets
-    its default template on every new figure: with validation off for that one property."""
-    layout = fig.layout
-    validating, layout._validate = layout._validate, False
-    try:
-        layout.template = template
-    finally:
-        layout._validate = validating
-
-
-def downsample(x, y, max_points: int = MAX_POINTS):
-    """Every k-th point (always keeping the last) so at most `max_points` are drawn."""
-    x, y = np.asarray(x), np.asarray(y)
-    if x.size <= max_points:
-        return x, y
-    keep = np.unique(np.r_[np.linspace(0, x.size - 1, max_points).astype(int), x.size - 1])
-    return x[keep], y[keep]
-
-
-def ema(values, smoothing: float) -> np.ndarray:
-    """Bias-corrected exponential moving average, as TensorBoard's smoothing slider (0: none)."""
-    values = np.asarray(values, dtype=float)
-    if smoothing <= 0 or values.size == 0:
-        return values
-    out, last, weight = np.empty_like(values), 0.0, 0.0
-    for i, v in enumerate(values):  # sequential by nature; at most a few thousand points per redraw
-        if np.isfinite(v):
-            last = smoothing * last + (1 - smoothing) * v
-            weight = smoothing * weight + (1 - smoothing)
-        out[i] = last / weight if weight else np.nan
-    return out
-
-
-def _line(x, y, name, colour, dash=None, width=2, mode="lines", **kw) -> go.Scatter:
-    x, y = downsample(x, y)
-    return go.Scatter(x=x, y=y, name=name, mode=mode, line=dict(color=colour, dash=dash, width=width), **kw)
-
-
-def _mark_epoch(fig: go.Figure, epoch: int, label: str, colour: str = ACCENT) -> None:
-    if epoch:
-        fig.add_vline(x=epoch, line=dict(color=colour, dash="dot", width=1.5), annotation_text=label,
-                      annotation_position="top left", annotation_font_color=colour)
+from dashboard.chart_style import (ACCENT, GREY, PALETTE, PANEL_HEIGHT, PANELS_PER_ROW, SS_COLOURS, TRAIN, curve,
+                                   ema, log_axis, mark_epoch, metric_axis, metric_label, panel_domains, styled,
+                                   undefined_note)
+from dashboard.chart_style import VAL as VAL  # re-exported: pages colour their charts with these
+from dashboard.chart_style import colour_of as colour_of
 
 
 def loss_curves(rows: list[dict], batch_x=(), batch_loss=(), best_epoch: int = 0, stopped_epoch: int = 0,
@@ -83,57 +29,117 @@ def loss_curves(rows: list[dict], batch_x=(), batch_loss=(), best_epoch: int = 0
     """
     fig = go.Figure()
     if len(batch_loss):
-        fig.add_trace(_line(batch_x, batch_loss, "train loss (batch)", TRAIN, width=1, opacity=0.25))
-        fig.add_trace(_line(batch_x, ema(batch_loss, smoothing), "train loss (smoothed)", TRAIN, width=1.5))
+        fig.add_trace(curve(batch_x, batch_loss, "train loss (batch)", TRAIN, width=1, opacity=0.25))
+        fig.add_trace(curve(batch_x, ema(batch_loss, smoothing), "train loss (smoothed)", TRAIN, width=1.5))
     epochs = [r["epoch"] for r in rows]
     if rows:
-        fig.add_trace(_line(epochs, [r["train_loss"] for r in rows], "train loss (epoch)", TRAIN, mode="lines+markers"))
+        fig.add_trace(curve(epochs, [r["train_loss"] for r in rows], "train loss (epoch)", TRAIN, mode="lines+markers"))
     points = sorted([(v[0], v[1]) for v in validations] + [(r["epoch"], r["val_loss"]) for r in rows])
     if points:
-        fig.add_trace(_line([p[0] for p in points], [p[1] for p in points], "validation loss", VAL,
+        fig.add_trace(curve([p[0] for p in points], [p[1] for p in points], "validation loss", VAL,
                             mode="lines+markers"))
-    _mark_epoch(fig, best_epoch, f"best epoch {best_epoch}")
+    mark_epoch(fig, best_epoch, f"best epoch {best_epoch}")
     if stopped_epoch and stopped_epoch != best_epoch:
-        _mark_epoch(fig, stopped_epoch, "early stop", GREY)
+        mark_epoch(fig, stopped_epoch, "early stop", GREY)
     return styled(fig, "Loss", "epoch", "loss")
 
 
 def metric_curves(rows: list[dict], metrics: tuple[str, ...], best_epoch: int = 0,
                   train_too: tuple[str, ...] | None = None) -> go.Figure:
-    """Validation curves of `metrics`, with the training curve (dotted) of those in `train_too` (all by
-    default): a gap between the two is what overfitting looks like."""
-    fig = go.Figure()
-    epochs = [r["epoch"] for r in rows]
+    """Small multiples: one panel per metric, each on its own y axis, over one shared epoch axis; validation
+    solid and training dotted (for those in `train_too`, all by default) in the metric's colour. A gap
+    between the two is what overfitting looks like. NaN (a metric undefined at that epoch) is a gap; a
+    metric undefined at every epoch says so in its panel."""
     train_too = metrics if train_too is None else train_too
-    for i, name in enumerate(metrics):
-        colour = PALETTE[i % len(PALETTE)]
+    epochs, n = [r["epoch"] for r in rows], max(len(metrics), 1)
+    cols = min(n, PANELS_PER_ROW)
+    grid_rows = -(-n // cols)
+    height = 145 + PANEL_HEIGHT * grid_rows
+    mode = "lines+markers" if len(epochs) < 60 else "lines"  # markers would hide the training curve's dots
+    traces, layout, notes, shapes = [], {}, [], []
+    for i, (name, (x_domain, y_domain)) in enumerate(zip(metrics, panel_domains(n, grid_rows, cols, height))):
+        ax, colour, values = str(i + 1) if i else "", PALETTE[i % len(PALETTE)], []
         for split, dash in (("train", "dot"), ("val", None)):
             key = f"{split}_{name}"
-            if split == "train" and name not in train_too:
-                continue
-            if rows and key in rows[0]:
-                fig.add_trace(_line(epochs, [r.get(key, np.nan) for r in rows], f"{split} {name}", colour, dash,
-                                    mode="lines+markers"))
-    _mark_epoch(fig, best_epoch, f"best epoch {best_epoch}")
-    return styled(fig, "Metrics", "epoch", "value")
+            if (split == "val" or name in train_too) and any(key in r for r in rows):
+                values.append(np.array([r.get(key) for r in rows], dtype=float))  # None (NaN read back) -> NaN
+                traces.append(curve(epochs, values[-1], f"{split} {metric_label(name)}", colour, dash, showlegend=False,
+                                    mode=mode if split == "val" else "lines", marker=dict(size=5),
+                                    xaxis=f"x{ax}", yaxis=f"y{ax}"))
+        title, y_axis = metric_axis(name, np.concatenate(values) if values else [])
+        layout[f"xaxis{ax}"] = dict(domain=x_domain, anchor=f"y{ax}", matches="x" if i else None,
+                                    title=dict(text="epoch" if i + cols >= len(metrics) else ""))
+        layout[f"yaxis{ax}"] = dict(domain=y_domain, anchor=f"x{ax}", **y_axis)
+        notes.append(dict(text=f"<b>{title}</b>", x=sum(x_domain) / 2, y=y_domain[1], xref="paper", yref="paper",
+                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(color=colour)))
+        if not any(np.isfinite(v).any() for v in values):
+            notes.append(undefined_note(title, f"x{ax} domain", f"y{ax} domain", recorded=bool(values)))
+        if best_epoch:
+            shapes.append(dict(type="line", xref=f"x{ax}", yref=f"y{ax} domain", x0=best_epoch, x1=best_epoch,
+                               y0=0, y1=1, line=dict(color=ACCENT, dash="dot", width=1.5), showlegend=not i,
+                               name=f"best epoch {best_epoch}"))
+    for split, dash in (("validation (solid)", None), ("training (dotted)", "dot")):  # one legend for all panels
+        if dash is None or any(m in train_too for m in metrics):
+            traces.append(go.Scatter(x=[None], y=[None], mode=mode if dash is None else "lines", hoverinfo="skip",
+                                     name=split, line=dict(color="#475569", dash=dash)))
+    # The whole layout at once: each update_layout of a subplot axis costs a millisecond or more.
+    fig = go.Figure(traces, layout=dict(annotations=notes, shapes=shapes, **layout))
+    return styled(fig, "Metrics", "epoch" if grid_rows == 1 else "", "", height,
+                  margin=dict(t=70, b=75), legend=dict(y=0, yanchor="bottom", yref="container"))
 
 
 def series_curve(x, y, title: str, y_label: str, colour: str = ACCENT, log_y: bool = False,
                  x_label: str = "epoch") -> go.Figure:
-    fig = go.Figure(_line(x, y, y_label, colour, mode="lines+markers" if len(x) < 60 else "lines"))
+    fig = go.Figure(curve(x, y, y_label, colour, mode="lines+markers" if len(x) < 60 else "lines",
+                          sci="y" if log_y else ""))
     fig = styled(fig, title, x_label, y_label, height=260)
     if log_y:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(**log_axis(y))
     return fig
 
 
-def lr_finder(lrs, losses, suggestion: float) -> go.Figure:
-    fig = go.Figure(_line(lrs, losses, "smoothed loss", TRAIN))
-    if np.isfinite(suggestion):
-        fig.add_vline(x=suggestion, line=dict(color=ACCENT, dash="dot"), annotation_text=f"suggested {suggestion:.1e}")
-    fig = styled(fig, "Learning-rate range test", "learning rate", "loss")
-    fig.update_xaxes(type="log")
+def lr_finder(lrs, losses, suggestion: float, raw=None) -> go.Figure:
+    """Learning-rate range test: the smoothed loss against the learning rate, the raw loss of each step
+    faint behind it, and the suggested rate, or a note when the loss never clearly fell."""
+    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    hover = "lr %{text}<br>loss %{y:.4f}<extra>%{fullData.name}</extra>"
+    fig = go.Figure()
+    if raw is not None and len(raw):
+        fig.add_trace(curve(lrs[:len(raw)], raw, "loss per step", TRAIN, width=1, opacity=0.35, sci="x",
+                            hovertemplate=hover))
+    fig.add_trace(curve(lrs, losses, "smoothed loss", TRAIN, sci="x", hovertemplate=hover))
+    found = bool(np.isfinite(suggestion) and suggestion > 0 and losses.size)
+    if found:
+        at = float(np.interp(np.log10(suggestion), np.log10(lrs), losses))
+        fig.add_trace(go.Scatter(x=[suggestion], y=[at], mode="markers", name=f"suggested {suggestion:.1e}",
+                                 marker=dict(color=ACCENT, size=11, symbol="diamond"), text=[f"{suggestion:.1e}"],
+                                 hovertemplate=hover))
+    fig = styled(fig, "Learning-rate range test", "learning rate", "loss", hovermode="closest",
+                 xaxis=log_axis(lrs), yaxis=dict(range=_descent_range(losses)))
+    if found:
+        fig.add_vline(x=suggestion, line=dict(color=ACCENT, dash="dot"))
+        # an annotation on a log axis is placed by log10 of its value (a shape by the value itself)
+        fig.add_annotation(x=math.log10(suggestion), y=1, yref="paper", text=f"suggested {suggestion:.1e}",
+                           showarrow=False, xanchor="left", yanchor="top", font=dict(color=ACCENT))
+    else:
+        fig.add_annotation(x=0.5, y=0.95, xref="paper", yref="paper", showarrow=False,
+                           text="inconclusive: no clear descent", font=dict(color="#64748b", size=14),
+                           bgcolor="rgba(255,255,255,0.85)",
+                           hovertext="The loss never fell clearly as the rate grew, so no rate is suggested: "
+                                     "try a wider range or more steps, or check the data and labels.")
     return fig
+
+
+def _descent_range(losses: np.ndarray) -> list[float] | None:
+    """A loss range showing the descent: up to as far above the starting loss as the descent went below
+    it, so the blow-up at high rates runs off the top instead of flattening the rest (None: autorange)."""
+    finite = losses[np.isfinite(losses)]
+    if not finite.size:
+        return None
+    low, start = float(finite.min()), float(finite[0])
+    high = min(float(finite.max()), start + (start - low)) if start - low > 0.02 * abs(start) else float(finite.max())
+    pad = 0.08 * ((high - low) or abs(high) or 1.0)
+    return [low - pad, high + pad]
 
 
 def confusion(matrix, classes, normalised: bool) -> go.Figure:
@@ -152,7 +158,7 @@ def confusion(matrix, classes, normalised: bool) -> go.Figure:
 def roc(curves: dict) -> go.Figure:
     fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=GREY, dash="dash"), name="chance"))
     for i, (name, c) in enumerate(curves.items()):
-        fig.add_trace(_line(c["fpr"], c["tpr"], f"{name} (AUC {c['auc']:.3f})", PALETTE[i % len(PALETTE)]))
+        fig.add_trace(curve(c["fpr"], c["tpr"], f"{name} (AUC {c['auc']:.3f})", PALETTE[i % len(PALETTE)]))
     fig = styled(fig, "ROC curve", "false positive rate", "true positive rate", height=360)
     fig.update_layout(hovermode="closest")
     return fig
@@ -162,7 +168,7 @@ def precision_recall(curves: dict, base_rates: dict | None = None) -> go.Figure:
     fig = go.Figure()
     for i, (name, c) in enumerate(curves.items()):
         colour = PALETTE[i % len(PALETTE)]
-        fig.add_trace(_line(c["recall"], c["precision"], f"{name} (AP {c['ap']:.3f})", colour))
+        fig.add_trace(curve(c["recall"], c["precision"], f"{name} (AP {c['ap']:.3f})", colour))
         if base_rates and name in base_rates:
             fig.add_hline(y=base_rates[name], line=dict(color=colour, dash="dot", width=1))
     fig = styled(fig, "Precision-recall curve", "recall", "precision", height=360)
@@ -251,15 +257,11 @@ def residue_track(sequence: str, true: str, predicted: str, start: int = 0, widt
     return fig
 
 
-def colour_of(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
-
-
 def overlay(lines: list[dict], title: str, x_label: str, y_label: str, smoothing: float = 0.0) -> go.Figure:
     """Curves of several runs on one axis. Each line: name, x, y, colour, and optional dash."""
     fig = go.Figure()
     for line in lines:
-        fig.add_trace(_line(line["x"], ema(line["y"], smoothing), line["name"], line["colour"], line.get("dash"),
+        fig.add_trace(curve(line["x"], ema(line["y"], smoothing), line["name"], line["colour"], line.get("dash"),
                             mode="lines+markers" if len(line["x"]) < 40 else "lines"))
     fig = styled(fig, title, x_label, y_label, height=380)
     fig.update_layout(hovermode="closest")
@@ -274,7 +276,7 @@ def mean_bands(groups: list[dict], title: str, y_label: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]], fill="toself",
                                  fillcolor=g["colour"], opacity=0.18, line=dict(width=0), hoverinfo="skip",
                                  showlegend=False, name=g["name"]))
-        fig.add_trace(_line(x, mean, g["name"], g["colour"], mode="lines+markers" if x.size < 40 else "lines"))
+        fig.add_trace(curve(x, mean, g["name"], g["colour"], mode="lines+markers" if x.size < 40 else "lines"))
     fig = styled(fig, title, "epoch", y_label, height=380)
     fig.update_layout(hovermode="closest")
     return fig

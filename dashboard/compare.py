@@ -66,19 +66,44 @@ def seed_groups(runs: list[dict]) -> list[list[dict]]:
 
 
 def group_label(group: list[dict], varying: list[str]) -> str:
-    """The settings that set this group apart, e.g. 'optimizer=sgd lr=0.01 (3 seeds)'."""
-    flat = flat_config(group[0].get("config") or {})
-    parts = [f"{k}={_short(flat.get(k))}" for k in varying if k != SEED_FIELD]
-    text = " ".join(parts) or (group[0].get("name") or group[0]["id"])
+    """The settings that set this group apart, e.g. 'optimizer sgd · lr 0.01 (3 seeds)'."""
+    text = _settings_text(group[0], [k for k in varying if k != SEED_FIELD]) or (group[0].get("name") or group[0]["id"])
     return f"{text} ({len(group)} seeds)" if len(group) > 1 else text
+
+
+def group_labels(groups: list[list[dict]], varying: list[str]) -> list[str]:
+    """group_label of each group, told apart by dataset (or a run's name or id) where two would be equal."""
+    return _tell_apart([group_label(g, varying) for g in groups],
+                       [[f"data {g[0].get('dataset') or '?'}", g[0].get("name") or "", g[0]["id"]] for g in groups])
+
+
+def line_label(run: dict, varying: list[str]) -> str:
+    """A legend entry: only the settings in `varying` (those that differ among the runs shown), short, e.g.
+    'optimizer sgd · lr 0.01'; the run's name (or id) when none differs."""
+    return _settings_text(run, varying) or run.get("name") or run["id"]
+
+
+def line_labels(runs: list[dict], varying: list[str], lead: str | None = None) -> list[str]:
+    """line_label of each run, `lead` (the setting lines are coloured by) first, and unique: runs that
+    would share a label get their name, seed or id added."""
+    order = [k for k in varying if k == lead] + [k for k in varying if k != lead]
+    seeds = [flat_config(r.get("config") or {}).get(SEED_FIELD) for r in runs]
+    return _tell_apart([line_label(r, order) for r in runs],
+                       [[r.get("name") or "", "" if seed is None else f"seed {seed}", r["id"]]
+                        for r, seed in zip(runs, seeds)])
+
+
+def setting_text(key: str, value) -> str:
+    """One setting, short: 'lr 3e-4', 'optimizer sgd', 'hidden 256,128,64,…', 'residual on'."""
+    return f"{key.replace('_', ' ')} {_short(value)}"
 
 
 def summary_rows(groups: list[list[dict]], varying: list[str], metrics: list[str]) -> list[dict]:
     """Per group: its label, size, and mean ± sd of each final metric (sd over seeds, n-1)."""
     rows = []
-    for group in groups:
+    for group, label in zip(groups, group_labels(groups, varying)):
         finals = [final_metrics(r) for r in group]
-        row = {"group": group_label(group, varying), "runs": len(group)}
+        row = {"group": label, "runs": len(group)}
         for m in metrics:
             values = np.array([f.get(m, np.nan) for f in finals], dtype=float)
             values = values[np.isfinite(values)]
@@ -155,8 +180,37 @@ def _hashable(value):
 
 
 def _short(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (int, float)) and math.isfinite(value) and value and not 1e-3 <= abs(value) < 1e5:
+        mantissa, exponent = f"{value:.2e}".split("e")  # 0.0003 -> 3e-4, as the settings are typed
+        return f"{float(mantissa):g}e{int(exponent)}"
     if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, tuple):
-        return ",".join(map(str, value))
-    return str(value)
+        return f"{value:.4g}"
+    if isinstance(value, (tuple, list)):
+        items = [_short(v) for v in value]
+        return ",".join(items if len(items) <= 4 else items[:3] + ["…"])
+    if value is None:
+        return "none"
+    text = str(value)
+    return text if len(text) <= 18 else text[:17] + "…"
+
+
+def _settings_text(run: dict, keys: list[str]) -> str:
+    values = {**flat_config(run.get("config") or {}), "dataset": run.get("dataset")}
+    return " · ".join(setting_text(k, values.get(k)) for k in keys)
+
+
+def _tell_apart(labels: list[str], candidates: list[list[str]]) -> list[str]:
+    """`labels` made unique: the items sharing one get the first of their candidate suffixes that differs
+    among them all (the last candidate, an id, always does)."""
+    out = list(labels)
+    for label in {text for text in labels if labels.count(text) > 1}:
+        twins = [i for i, text in enumerate(labels) if text == label]
+        for option in range(len(candidates[twins[0]])):
+            suffixes = [candidates[i][option] for i in twins]
+            if all(suffixes) and len(set(suffixes)) == len(twins) and label not in suffixes:
+                for i, suffix in zip(twins, suffixes):
+                    out[i] = f"{label} · {suffix}"
+                break
+    return out

@@ -17,7 +17,8 @@ from core.optim import OPTIMIZERS, SCHEDULERS, lr_schedule
 from core.prepare import model_dims
 from core.run_config import RunConfig
 from dashboard import charts
-from dashboard.widgets import applies, control
+from core.relevance import relevant_fields
+from dashboard.widgets import control
 
 # Every training setting appears in exactly one group (a test checks this).
 GROUPS = {
@@ -42,13 +43,13 @@ TITLES = {"encoding": lambda n: f"{n}: {ENCODINGS[n].title}", "model": lambda n:
 
 
 def draw(settings: dict, task: str, disabled: bool = False) -> None:
-    """All controls, in expanders; fields that do not apply to the current choices are hidden."""
+    """All controls, in expanders; exactly the fields the chosen model, encoding, loss, optimizer and
+    schedule read are shown (core/relevance.py)."""
+    shown = relevant_fields(settings, task)
     for group, keys in GROUPS.items():
         with st.expander(group, expanded=group in OPEN):
             for key in keys:
-                if key == "patience" and not settings.get("early_stopping"):
-                    continue  # a setting of early stopping, which is a switch rather than a named choice
-                if applies(key, settings):
+                if key in shown:
                     draw_one(key, settings, task, disabled)
 
 

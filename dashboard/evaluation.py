@@ -20,8 +20,31 @@ def run_title(run_id: str, label: str, dataset: str) -> str:
 
 
 def number(value: float) -> str:
-    """A metric for st.metric: three decimals, or a dash where it is undefined (nan)."""
-    return f"{value:.3f}" if value is not None and math.isfinite(value) else "–"
+    """A metric for st.metric: three decimals, or "undefined" where it has no value (nan)."""
+    return f"{value:.3f}" if value is not None and math.isfinite(value) else "undefined"
+
+
+UNDEFINED = {
+    "mcc": "MCC is undefined when the model predicts only one class (or the split holds only one).",
+    "f1": "F1 is undefined when the model never predicts the positive class and none is present.",
+    "roc_auc": "ROC AUC is undefined when the split holds proteins of only one class.",
+    "r2": "R² is undefined when every true value is the same.",
+    "spearman": "Spearman is undefined when all predictions (or all true values) are the same.",
+}
+
+
+def undefined_reason(name: str, value: float) -> str | None:
+    """A metric box's tooltip when its value is undefined: why, in words."""
+    if value is not None and math.isfinite(value):
+        return None
+    return UNDEFINED.get(name, f"{name} has no value for these predictions.")
+
+
+def spread_of(y_pred, k: int) -> dict:
+    """The most predicted class and its share, as core.metrics reports them."""
+    counts = np.bincount(np.asarray(y_pred, dtype=np.int64), minlength=k)
+    top = int(counts.argmax())
+    return {"top_class": float(top), "top_class_share": float(counts[top] / max(counts.sum(), 1))}
 
 
 def percent(value: float) -> str:

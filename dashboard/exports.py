@@ -24,17 +24,20 @@ def script_source(config: RunConfig, data: ProteinData) -> str:
         if cols and cols.split and not spec.split_values:
             columns["split"] = cols.split
     else:
-        path = st.session_state.get("upload_name", "proteins.csv")
+        path = config.data.path or "proteins.csv"  # the uploaded file's name, which the script reads
         if cols and cols.split:
             columns["split"] = cols.split
-    return pytorch_script(config, path, columns, data.task, data.classes)
+    labels = tuple(data.label_of(i) for i in range(len(data.classes)))  # as the CSV writes them
+    return pytorch_script(config, path, columns, data.task, labels)
 
 
 def downloads(config: RunConfig, data: ProteinData) -> None:
     with st.expander("Take these settings away: config JSON or a plain PyTorch script"):
         st.download_button("Download config (JSON)", config.to_json(), file_name="protscope-config.json",
                            mime="application/json", help="Train it again with `python -m core train --config "
-                                                          "protscope-config.json`.")
+                                                          "protscope-config.json`" + (
+                               f" (keep {config.data.path} next to it: the config names the file and its "
+                               "content hash)" if config.data.path else "") + ".")
         try:
             source = script_source(config, data)
         except ProtScopeError as exc:

@@ -11,9 +11,12 @@ from core.presets import PRESETS
 from core.run_config import RunConfig
 from core.splits import make_split
 from core.sweeps import SweepSpec, count, expand, parse_grid, preset_sweep
-from dashboard.state import builtin_data, current_config, current_data, current_split, field_names, job_manager
+from core.owners import Owner
+from dashboard import session
+from dashboard.state import builtin_data, current_data, current_split, job_manager
+from dashboard.workspace import setting_names
 
-SWEEPABLE = [k for k in field_names() if k not in ("task", "split", "val_fraction", "test_fraction", "identity",
+SWEEPABLE = [k for k in setting_names() if k not in ("task", "split", "val_fraction", "test_fraction", "identity",
                                                     "split_seed", "max_length", "long_sequences", "unknown_residues",
                                                     "binarize_at", "drop_split_overlap", "max_rows", "seed",
                                                     "id_col", "sequence_col", "label_col", "residue_label_col",
@@ -28,9 +31,10 @@ def launch(spec: SweepSpec, base: RunConfig, data, split) -> int:
     if len(runs) > jobs.room():  # all or nothing: never half a sweep
         raise ProtScopeError(f"this sweep has {len(runs)} runs but the server takes only {jobs.room()} more now",
                              fix="wait for queued runs to finish, cancel a sweep, or sweep fewer values")
+    ws = session.workspace()
     for run in runs:
-        jobs.submit(run.config, data, split, label=f"{spec.name} {run.label}", owner=st.session_state.session_id,
-                    tags=(f"sweep:{spec.name}",))
+        jobs.submit(run.config, data, split, label=f"{spec.name} {run.label}", owner=Owner(ws.owner, ws.owner_name,
+                    "sweep"), tags=(f"sweep:{spec.name}",))
     st.session_state.cmp_tag = f"sweep:{spec.name}"
     return len(runs)
 
@@ -43,7 +47,7 @@ def optimizer_button() -> None:
     if st.button("Compare optimizers: SGD+momentum, Adam, AdamW × 3 seeds on eSOL", type="primary"):
         values = {k: v for k, v in preset.values.items() if k != "dataset"}
         # The Train page's quick-check limit (max_batches) applies too, for a fast classroom demo.
-        budget = {"epochs": int(epochs), "max_batches": int(st.session_state.get("max_batches", 0))}
+        budget = {"epochs": int(epochs), "max_batches": int(session.workspace().settings["max_batches"])}
         base = RunConfig().with_values(**{**values, **budget})
         data = builtin_data(preset.values["dataset"], "{}")
         try:
@@ -56,7 +60,8 @@ def optimizer_button() -> None:
 
 
 def custom_form() -> None:
-    data, problem = current_data()
+    ws = session.workspace()
+    data, problem = current_data(ws)
     if data is None:
         st.error(problem)
         return
@@ -65,7 +70,7 @@ def custom_form() -> None:
     fields = st.multiselect("Settings to vary", SWEEPABLE, default=["optimizer", "lr"], key="sweep_fields")
     items = []
     for key in fields:
-        current = st.session_state.get(key)
+        current = ws.settings.get(key)
         text = st.text_input(f"{key} values (comma-separated)", str(current if current is not None else ""),
                              key=f"sweep_values_{key}", help="For list settings such as hidden, write 64x32 for "
                                                              "one value (64,32).")
@@ -73,7 +78,7 @@ def custom_form() -> None:
     seeds = st.number_input("Seeds per setting", 1, 10, 3, key="sweep_seeds")
     try:
         spec = SweepSpec(grid=parse_grid(items), seeds=int(seeds), name=name.strip() or "sweep")
-        base = current_config()
+        base = ws.config()
     except ProtScopeError as exc:
         st.error(str(exc))
         return
@@ -81,7 +86,7 @@ def custom_form() -> None:
     st.metric("Runs", n)
     if st.button(f"Launch {n} runs", disabled=n == 0):
         try:
-            launched = launch(spec, base, data, current_split(data))
+            launched = launch(spec, base, data, current_split(ws, data))
         except ProtScopeError as exc:
             st.error(str(exc))
             return
@@ -90,7 +95,8 @@ def custom_form() -> None:
 
 def sweep_progress() -> None:
     """How far each sweep of this server has got, redrawn every two seconds while any run is going."""
-    jobs = [j for j in job_manager().list() if any(t.startswith("sweep:") for t in j.tags)]
+    me = session.workspace().owner
+    jobs = [j for j in job_manager().list() if any(t.startswith("sweep:") for t in j.tags) and j.owner.id == me]
     for tag in sorted({t for j in jobs for t in j.tags if t.startswith("sweep:")}):
         mine = [j for j in jobs if tag in j.tags]
         done = sum(j.done for j in mine)
@@ -100,8 +106,9 @@ def sweep_progress() -> None:
 
 
 def cancel_buttons() -> None:
-    """Stop the queued and running runs of each sweep still going; finished runs are kept."""
-    jobs = job_manager().active()
+    """Stop the queued and running runs of each of the user's sweeps still going; finished runs are kept."""
+    me = session.workspace().owner
+    jobs = [j for j in job_manager().active() if j.owner.id == me]
     for tag in sorted({t for j in jobs for t in j.tags if t.startswith("sweep:")}):
         mine = [j for j in jobs if tag in j.tags]
         if st.button(f"Cancel {tag} ({len(mine)} runs left)", key=f"cancel_{tag}"):
@@ -111,7 +118,8 @@ def cancel_buttons() -> None:
 
 
 def draw() -> None:
-    active = bool(job_manager().active())
+    me = session.workspace().owner
+    active = any(j.owner.id == me for j in job_manager().active())
     st.fragment(run_every=2.0 if active else None)(sweep_progress)()
     with st.expander("Launch a sweep: several settings × several seeds", expanded=active):
         cancel_buttons()

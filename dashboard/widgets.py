@@ -1,5 +1,7 @@
 """Widgets made from the config's own field declarations: one control per field, keyed by the
 field's name, with its one-line help as the tooltip and its allowed values and range as limits.
+Each widget is a view of the session's Workspace (dashboard/binding.py): it shows the workspace's
+value, and only the user's own change writes back.
 
 Adding a field to a config section adds its control here with no UI code.
 """
@@ -11,6 +13,9 @@ import streamlit as st
 from core.config import coerce
 from core.errors import ProtScopeError
 from core.run_config import SECTIONS, locate
+from dashboard import session
+from dashboard.binding import bound
+from dashboard.binding import show as show_value
 
 # The learning-rate slider is logarithmic: 1e-5 to 1, four steps per factor of ten... and exact values
 # such as 3e-4 from a preset or the LR finder are added to the steps.
@@ -24,61 +29,64 @@ def describe_field(key: str) -> dict:
     return next(d for d in SECTIONS[section].describe() if d["name"] == name)
 
 
-def applies(key: str, settings: dict) -> bool:
-    """Does this field matter for the section's current choice (e.g. momentum only for SGD...)?"""
-    section, name = locate(key)
-    meta = describe_field(key)
-    return meta["applies"] is None or settings.get(section) in meta["applies"]
-
-
 def label(key: str) -> str:
     return LABELS.get(key, key.replace("_", " "))
 
 
-def control(key: str, container=st, disabled: bool = False, options=None, format_func=str):
-    """Draw the widget for one config field; its value lands in st.session_state[key]."""
+def control(key: str, container=st, disabled: bool = False, options=None, format_func=str, slider=None,
+            help: str | None = None):  # noqa: A002 - Streamlit's own name for the tooltip
+    """Draw the widget for one setting, showing the session's Workspace value; the user's change writes back.
+
+    `options` narrows a choice to those that fit (a value outside them shows the placeholder and says
+    why, never a silent switch); `slider=(low, high, step)` draws a number as a slider."""
     meta = describe_field(key)
-    kind, helptext = meta["type"], meta["help"]
-    choices = options if options is not None else meta["choices"]
-    common = dict(key=key, help=helptext, disabled=disabled)
+    kind, value = meta["type"], session.workspace().settings[key]
+    common = dict(help=help or meta["help"], disabled=disabled)
     if key == "lr":
-        steps = sorted(set(LR_STEPS) | {float(st.session_state.get("lr", 1e-3))})
-        return container.select_slider(label(key), steps, format_func=lambda v: f"{v:.1e}", **common)
+        steps = sorted(set(LR_STEPS) | {float(value)})
+        return container.select_slider(label(key), steps, format_func=lambda v: f"{v:.1e}", **bound(key), **common)
+    choices = options if options is not None else meta["choices"]
     if choices is not None:
         choices = list(choices)
-        if st.session_state.get(key) not in choices:
-            st.session_state[key] = choices[0]
-        return container.selectbox(label(key), choices, format_func=format_func, **common)
+        if value not in choices:
+            container.error(f"**{label(key)}** '{value}' does not fit the other settings or the data: choose one.")
+            return container.selectbox(label(key), choices, format_func=format_func, placeholder="Choose one",
+                                       **bound(key, None), **common)
+        return container.selectbox(label(key), choices, format_func=format_func, **bound(key), **common)
     if kind is bool:
-        return container.toggle(label(key), **common)
+        return container.toggle(label(key), **bound(key), **common)
+    if slider is not None:
+        return container.slider(label(key), *slider[:2], step=slider[2], **bound(key), **common)
     low, high = meta["between"] or (None, None)
     if kind is int:
-        return container.number_input(label(key), min_value=low, max_value=high, step=1, **common)
+        return container.number_input(label(key), min_value=low, max_value=high, step=1, **bound(key), **common)
     if kind is float:
         step = 10 ** np.floor(np.log10(abs(meta["default"]))) if meta["default"] else 0.01
         return container.number_input(label(key), min_value=float(low) if low is not None else None,
                                       max_value=float(high) if high is not None else None, step=float(step),
-                                      format="%g", **common)
+                                      format="%g", **bound(key), **common)
     return text_control(key, meta, container, disabled)
 
 
 def text_control(key: str, meta: dict, container, disabled: bool):
-    """Lists (hidden sizes, milestones) and optional numbers are typed; bad text gets a message."""
-    text_key = f"{key}__text"
-    if text_key not in st.session_state or parse(key, st.session_state[text_key]) != st.session_state.get(key):
-        st.session_state[text_key] = show(st.session_state.get(key))
+    """Lists (hidden sizes, milestones) and optional numbers are typed; bad text gets a message and
+    leaves the setting as it was."""
+    text_key, error_key = f"{key}__text", f"{key}__error"
+    value = session.workspace().settings[key]
+    if error_key not in st.session_state:  # while the typed text is wrong, keep it on screen to fix
+        show_value(text_key, show(value))
 
     def changed():
         try:
-            st.session_state[key] = parse(key, st.session_state[text_key])
-            st.session_state.pop(f"{key}__error", None)
+            session.workspace().set(key, parse(key, st.session_state[text_key]))
+            st.session_state.pop(error_key, None)
         except ProtScopeError as exc:
-            st.session_state[f"{key}__error"] = str(exc)
+            st.session_state[error_key] = str(exc)
 
     container.text_input(label(key), key=text_key, help=meta["help"], on_change=changed, disabled=disabled)
-    if st.session_state.get(f"{key}__error"):
-        container.error(st.session_state[f"{key}__error"])
-    return st.session_state.get(key)
+    if st.session_state.get(error_key):
+        container.error(f"{st.session_state[error_key]} (the setting is still {show(value) or 'empty'})")
+    return value
 
 
 def parse(key: str, text: str):

@@ -56,7 +56,8 @@ def test_predict_new_sequences(esol_run, tmp_path):
     assert out.returncode == 0, out.stderr
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert [r["id"] for r in rows] == ["'=cmd", "b", "d"]  # formula cells escaped; the bad row skipped
-    assert all(r["prediction"] in ("0", "1") and abs(float(r["p_0"]) + float(r["p_1"]) - 1) < 1e-5 for r in rows)
+    assert all(r["prediction"] in ("insoluble", "soluble") and abs(float(r["p_insoluble"]) + float(r["p_soluble"]) - 1)
+               < 1e-5 for r in rows)  # eSOL's classes by their names
     assert "skipped row 3 (c): '9' at position 3" in out.stderr
     as_json = json.loads(cli("predict", "--checkpoint", checkpoint, "--data", str(path), "--json",
                              runs=runs).stdout.splitlines()[-1])
@@ -102,3 +103,32 @@ def test_bad_train_flags_exit_2_with_one_line(tmp_path, monkeypatch, capsys, arg
     assert code == 2, err
     assert err.startswith("error: ") and message in err
     assert "Traceback" not in err
+
+
+def test_a_config_naming_an_uploaded_file_finds_it_next_to_itself_or_says_which_file_it_needs(tmp_path, capsys):
+    """What the dashboard's "Download config" gives for an upload: the file's name and content hash."""
+    import hashlib
+
+    from core.cli import main as run_cli
+    from core.run_config import RunConfig
+    from tests.conftest import csv_bytes, random_sequences
+
+    content = csv_bytes(["id", "sequence", "label"], [[f"p{i}", s, i % 2] for i, s in
+                                                      enumerate(random_sequences(40, seed=8))])
+    sha = hashlib.sha256(content).hexdigest()
+    config = RunConfig().with_values(model="mlp", encoding="aac", epochs=1)
+    config = config.replace(data=config.data.replace(path="mine.csv", sha256=sha))
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "protscope-config.json").write_text(config.to_json())
+    train = ["train", "--config", str(folder / "protscope-config.json"), "--db", str(tmp_path / "runs.db")]
+    assert run_cli(train) == 2
+    err = capsys.readouterr().err
+    assert "needs the file 'mine.csv'" in err and sha[:12] in err and "--data" in err
+    (folder / "mine.csv").write_bytes(content.replace(b"p1,", b"q1,"))
+    assert run_cli(train) == 2
+    assert "not the file this config was made with" in capsys.readouterr().err
+    (folder / "mine.csv").write_bytes(content)
+    assert run_cli(train) == 0
+    (folder / "other.csv").write_bytes(content.replace(b"p1,", b"q1,"))
+    assert run_cli([*train, "--data", str(folder / "other.csv")]) == 0  # the user's own choice of file

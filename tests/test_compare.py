@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from dashboard import charts
-from dashboard.compare import (config_keys, curves_csv, differing, final_metrics, flat_config, mean_band,
-                               metric_names, run_rows, runs_json, seed_groups, series, summary_rows)
+from dashboard.compare import (config_keys, curves_csv, differing, final_metrics, flat_config, group_label,
+                               group_labels, line_label, line_labels, mean_band, metric_names, run_rows, runs_json,
+                               seed_groups, series, setting_text, summary_rows)
 
 
 def run(i, optimizer, seed, lr=1e-3, accuracy=0.7, epochs=3):
@@ -41,7 +42,7 @@ def test_runs_that_differ_only_in_seed_are_grouped_with_mean_and_sd():
     groups = seed_groups(runs)
     assert [len(g) for g in groups] == [2, 1]
     rows = summary_rows(groups, ["optimizer", "seed"], ["test_accuracy"])
-    assert rows[0]["group"] == "optimizer=sgd (2 seeds)" and rows[1]["group"] == "optimizer=adam"
+    assert rows[0]["group"] == "optimizer sgd (2 seeds)" and rows[1]["group"] == "optimizer adam"
     assert rows[0]["test_accuracy"] == pytest.approx(0.7)
     assert rows[0]["test_accuracy sd"] == pytest.approx(np.std([0.6, 0.8], ddof=1))
     assert rows[0]["test_accuracy (mean ± sd)"] == "0.7000 ± 0.1414"
@@ -120,3 +121,74 @@ def test_comparison_charts_draw_every_run_and_band():
     par = charts.parallel(rows, ["optimizer", "lr"], "acc")
     dims = par.data[0].dimensions
     assert [d.label for d in dims] == ["optimizer", "lr", "acc"] and list(dims[0].ticktext) == ["adam", "sgd"]
+
+
+# --- legend labels
+
+
+def shown(runs):
+    """What the Compare page passes: the runs and the settings that differ among them."""
+    return runs, differing(run_rows(runs), config_keys(runs))
+
+
+def test_line_labels_show_only_the_settings_that_differ_among_the_runs_shown():
+    runs, varying = shown([run(0, "sgd", 0, lr=0.01)[0], run(1, "adam", 0, lr=3e-4)[0]])
+    assert varying == ["optimizer", "lr"]
+    assert line_labels(runs, varying) == ["optimizer sgd · lr 0.01", "optimizer adam · lr 3e-4"]
+    assert line_label(runs[0], varying) == "optimizer sgd · lr 0.01"
+    assert "hidden" not in line_labels(runs, varying)[0] and "epochs" not in line_labels(runs, varying)[0]
+    assert line_labels(runs, varying, lead="lr") == ["lr 0.01 · optimizer sgd", "lr 3e-4 · optimizer adam"]
+
+
+def test_seed_is_a_setting_like_any_other_when_it_differs():
+    runs, varying = shown([run(0, "sgd", 0)[0], run(1, "sgd", 1)[0], run(2, "adam", 0)[0]])
+    assert line_labels(runs, varying) == ["optimizer sgd · seed 0", "optimizer sgd · seed 1", "optimizer adam · seed 0"]
+
+
+def test_runs_with_nothing_different_are_named_and_identical_labels_are_told_apart():
+    same = [run(i, "sgd", 0)[0] for i in range(3)]
+    runs, varying = shown(same)
+    assert varying == [] and line_labels(runs, varying) == ["r0", "r1", "r2"]  # no name: the id
+    runs[0]["name"], runs[1]["name"] = "baseline", "baseline again"
+    assert line_labels(runs, varying) == ["baseline", "baseline again", "r2"]
+    runs[1]["name"] = "baseline"
+    assert line_labels(runs, varying) == ["baseline · r0", "baseline · r1", "r2"]
+    # the same settings twice among others that differ: the name, then the seed, then the id tells them apart
+    mixed = [run(0, "sgd", 0)[0] | {"name": "first"}, run(1, "sgd", 0)[0] | {"name": "second"}, run(2, "adam", 0)[0]]
+    assert line_labels(mixed, ["optimizer"]) == ["optimizer sgd · first", "optimizer sgd · second", "optimizer adam"]
+    seeded = [run(0, "sgd", 0)[0], run(1, "sgd", 1)[0], run(2, "adam", 0)[0]]
+    assert line_labels(seeded, ["optimizer"]) == ["optimizer sgd · seed 0", "optimizer sgd · seed 1", "optimizer adam"]
+    twins = [run(0, "sgd", 0)[0], run(1, "sgd", 0)[0], run(2, "adam", 0)[0]]
+    labels = line_labels(twins, ["optimizer"])
+    assert labels == ["optimizer sgd · r0", "optimizer sgd · r1", "optimizer adam"] and len(set(labels)) == 3
+
+
+def test_labels_are_unique_for_many_runs_however_they_collide():
+    runs = [run(i, ("sgd", "adam")[i % 2], i % 3, lr=(1e-3, 1e-2)[i % 4 // 2])[0] for i in range(24)]
+    for varying in ([], ["optimizer"], ["optimizer", "lr"], differing(run_rows(runs), config_keys(runs))):
+        labels = line_labels(runs, varying)
+        assert len(set(labels)) == len(runs), varying
+
+
+@pytest.mark.parametrize("key, value, text", [
+    ("lr", 1e-4, "lr 1e-4"), ("lr", 3e-4, "lr 3e-4"), ("lr", 0.001, "lr 0.001"), ("lr", 0.01, "lr 0.01"),
+    ("weight_decay", 2.5e-5, "weight decay 2.5e-5"), ("dropout", 0.1, "dropout 0.1"), ("epochs", 30, "epochs 30"),
+    ("momentum", 0.0, "momentum 0"), ("ratio", 1 / 3, "ratio 0.3333"), ("residual", True, "residual on"),
+    ("amp", False, "amp off"), ("hidden", (64, 32), "hidden 64,32"), ("hidden", (512, 256, 128, 64, 32),
+                                                                   "hidden 512,256,128,…"),
+    ("scheduler", None, "scheduler none"), ("model", "transformer_with_a_very_long_name", "model transformer_with_…"),
+])
+def test_settings_are_written_short_and_compact(key, value, text):
+    assert setting_text(key, value) == text
+
+
+def test_group_labels_use_the_same_short_form_and_are_unique():
+    runs = [run(0, "sgd", 0, lr=3e-4)[0], run(1, "sgd", 1, lr=3e-4)[0], run(2, "adam", 0)[0]]
+    groups = seed_groups(runs)
+    assert group_label(groups[0], ["optimizer", "lr", "seed"]) == "optimizer sgd · lr 3e-4 (2 seeds)"
+    assert group_label(groups[1], ["optimizer", "lr", "seed"]) == "optimizer adam · lr 0.001"
+    other_data = [run(0, "sgd", 0)[0], run(1, "sgd", 0)[0] | {"dataset": "tm"}]  # same settings, other data
+    groups = seed_groups(other_data)
+    assert [group_label(g, []) for g in groups] == ["r0", "r1"]
+    assert group_labels(groups, ["optimizer"]) == ["optimizer sgd · data esol", "optimizer sgd · data tm"]
+    assert line_labels(other_data, ["dataset"]) == ["dataset esol", "dataset tm"]  # run fields count too

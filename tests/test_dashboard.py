@@ -34,6 +34,30 @@ def app(**query) -> AppTest:
     return at.run()
 
 
+def ws(at: AppTest):
+    """The session's Workspace: what its data, settings and live run are."""
+    return at.session_state["ws"]
+
+
+def set_setting(at: AppTest, key: str, value) -> AppTest:
+    """Change a setting as a user does: through its widget on the current page."""
+    from dashboard.widgets import describe_field
+
+    meta = describe_field(key)
+    if key == "lr":
+        widget = at.select_slider(key=key)
+    elif meta["choices"] is not None or key in ("encoding", "model", "loss", "monitor"):
+        widget = at.selectbox(key=key)
+    elif meta["type"] is bool:
+        widget = at.toggle(key=key)
+    elif meta["type"] in (int, float):
+        widget = at.number_input(key=key)
+    else:
+        widget = at.text_input(key=f"{key}__text")
+        value = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+    return widget.set_value(value).run()
+
+
 def upload(at: AppTest, name: str, content: bytes) -> AppTest:
     at.radio(key="source").set_value("upload").run()
     at.file_uploader(key="upload_file").set_value((name, content, "text/csv"))
@@ -99,21 +123,26 @@ def test_train_page_shows_the_model_and_reflects_settings_in_the_url():
     assert not at.exception
     assert at.metric[0].label == "Trainable parameters"
     before = at.metric[0].value
-    at.number_input(key="channels").set_value(16).run()
+    set_setting(at, "hidden", (16,))
     assert at.metric[0].value != before
-    assert at.query_params["channels"] == "16" and at.query_params["dataset"] == "esol"
-    at.selectbox(key="model").set_value("transformer").run()
-    at.number_input(key="heads").set_value(3).run()
+    assert at.query_params["hidden"] == "16" and at.query_params["dataset"] == "esol"
+    set_setting(at, "encoding", "aac")
+    set_setting(at, "model", "transformer")
+    assert ws(at).settings["encoding"] == "tokens"  # per-protein composition cannot feed it: changed, and said so
+    assert any("encoding is now 'tokens'" in i.value for i in at.info)
+    set_setting(at, "heads", 3)
     assert not at.exception
     assert "d_model 64 is not divisible by heads 3" in at.error[0].value
-    assert at.button[0].label == "Train" and at.button[0].disabled
+    assert next(b for b in at.button if b.label == "Train").disabled
 
 
 def test_a_link_with_settings_reproduces_them_and_bad_values_are_reported():
     at = app(lr="0.03", model="mlp", encoding="aac", epochs="7", hidden="64,32", momentum="high")
     for key, value in dict(lr=0.03, model="mlp", encoding="aac", epochs=7, hidden=(64, 32)).items():
-        assert at.session_state[key] == value
+        assert ws(at).settings[key] == value
     assert any("momentum" in w.value for w in at.warning)
+    at.switch_page("app_pages/compare.py").run()
+    assert not any("momentum" in w.value for w in at.warning)  # reported once, not on every page
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -124,7 +153,7 @@ def test_a_preset_fills_every_control(name):
     next(b for b in at.button if b.label == "Apply preset").click().run()
     assert not at.exception
     for key, value in PRESETS[name].values.items():
-        assert at.session_state[key] == value, key
+        assert (ws(at).dataset if key == "dataset" else ws(at).settings[key]) == value, key
     assert not at.error, [e.value for e in at.error]  # a valid config: Train is ready
     assert not next(b for b in at.button if b.label == "Train").disabled
 
@@ -136,7 +165,7 @@ def test_a_preset_trains_from_the_dashboard():
     at.switch_page("app_pages/train.py").run()
     at.selectbox(key="preset_choice").set_value("solubility-mlp").run()
     next(b for b in at.button if b.label == "Apply preset").click().run()
-    at.session_state["epochs"] = 2
+    set_setting(at, "epochs", 2)
     next(b for b in at.button if b.label == "Train").click().run()
     job = job_manager().list()[0]
     assert job.trainer.wait(120).status == "completed"
@@ -149,8 +178,8 @@ def tiny_training(at: AppTest) -> AppTest:
     at.selectbox(key="model").set_value("mlp").run()
     at.selectbox(key="encoding").set_value("aac").run()
     for key, value in dict(epochs=2, max_batches=4, validate_every=2).items():
-        at.session_state[key] = value
-    return at.run()
+        set_setting(at, key, value)
+    return at
 
 
 def test_a_tiny_run_trains_live_to_the_end_with_curves_and_a_diagnosis():
@@ -160,8 +189,7 @@ def test_a_tiny_run_trains_live_to_the_end_with_curves_and_a_diagnosis():
     next(b for b in at.button if b.label == "Train").click().run()
     assert not at.exception
     job = job_manager().list()[0]
-    at.session_state["epochs"] = 9  # changing a setting mid-run neither stops nor changes the run
-    at.run()
+    set_setting(at, "epochs", 9)  # changing a setting mid-run neither stops nor changes the run
     assert job.config.training.epochs == 2 and job.config.model.name == "mlp"
     assert job.trainer.wait(120).status == "completed"
     at.run()
@@ -195,9 +223,8 @@ def test_pause_resume_and_stop_a_run_and_it_is_kept():
     from dashboard.state import job_manager
 
     at = tiny_training(app())
-    at.session_state["epochs"] = 500
-    at.session_state["max_batches"] = 0
-    at.run()
+    set_setting(at, "epochs", 500)
+    set_setting(at, "max_batches", 0)
     next(b for b in at.button if b.label == "Train").click().run()
     next(b for b in at.button if b.label == "Pause").click().run()
     assert not any(b.label == "Pause" for b in at.button)  # the button says what it does now
@@ -211,15 +238,19 @@ def test_pause_resume_and_stop_a_run_and_it_is_kept():
     assert not at.exception and any("stopped" in s.value for s in at.success)
 
 
-def test_find_learning_rate_offers_a_suggestion_that_sets_the_slider():
+def test_find_learning_rate_runs_in_the_background_and_its_suggestion_sets_the_slider():
     at = tiny_training(app())
     next(b for b in at.button if b.label == "Find learning rate").click().run()
     assert not at.exception
-    assert any("fell fastest around lr" in m.value for m in at.markdown)
+    task = at.session_state["check"]
+    assert task.wait(120) and task.result is not None, task.error
+    at.run()
+    assert any("lr =" in m.value for m in at.success)
     use = next(b for b in at.button if b.label.startswith("Use lr"))
     suggested = use.label.removeprefix("Use lr = ")
     use.click().run()
-    assert f"{at.session_state['lr']:.1e}" == suggested
+    assert f"{ws(at).settings['lr']:.1e}" == suggested
+    assert at.select_slider(key="lr").value == float(suggested)
 
 
 def test_predict_page_reports_bad_rows_and_predicts_the_rest():
@@ -227,10 +258,10 @@ def test_predict_page_reports_bad_rows_and_predicts_the_rest():
 
     at = app()
     at.switch_page("app_pages/predict.py").run()
-    assert "No trained model yet" in at.info[0].value
+    assert "no trained models yet" in at.info[0].value
     at = tiny_training(at)
     next(b for b in at.button if b.label == "Train").click().run()
-    job_manager().list()[0].trainer.wait(120)
+    job_manager().list()[0].finished_recording.wait(120)
     at.switch_page("app_pages/predict.py").run()
     at.text_area(key="predict_text").set_value(">good\nMKVLAAGIVALLLAAGCSSSKEEKK\n>bad\nMKT1X\n>also\nACDEFGHIK\n")
     next(b for b in at.button if b.label == "Predict").click().run()
@@ -239,7 +270,7 @@ def test_predict_page_reports_bad_rows_and_predicts_the_rest():
     assert list(problems["row"]) == [2] and "not an amino-acid letter" in problems["problem"].iloc[0]
     table = at.dataframe[1].value
     assert list(table["id"]) == ["good", "also"]
-    assert ((table["p_0"] + table["p_1"]).round(5) == 1).all()
+    assert ((table["p_insoluble"] + table["p_soluble"]).round(5) == 1).all()
 
 
 def test_a_failing_run_says_why_in_words(monkeypatch):
@@ -275,6 +306,7 @@ def test_a_homology_split_keeps_clusters_together():
 def test_runs_from_before_a_restart_can_still_predict(tmp_path, tiny):
     """A run trained elsewhere (the command line, or before the server restarted) is read from the
     store, and its saved model predicts."""
+    from core.owners import command_line_owner
     from core.recorder import record_in_background
     from core.trainer import Trainer
     from dashboard.state import run_store
@@ -282,11 +314,13 @@ def test_runs_from_before_a_restart_can_still_predict(tmp_path, tiny):
 
     data, split = tiny["binary"]
     trainer = Trainer(config(epochs=1), data, split, run_dir=tmp_path / "runs" / "cli-run", run_id="cli-run")
-    recorder = record_in_background(trainer, run_store(), name="from the CLI")
+    recorder = record_in_background(trainer, run_store(), name="from the CLI", owner=command_line_owner())
     trainer.run()
     recorder.join(30)
     at = app()
     at.switch_page("app_pages/predict.py").run()
+    assert "turn on **Everyone's runs**" in at.info[0].value  # not this user's: asked for, not the default
+    at.toggle(key="predict_everyone").set_value(True).run()
     assert at.selectbox(key="predict_run").value == "cli-run"
     at.text_area(key="predict_text").set_value("MKVLAAGIVALLLAAGCSSSKEEKK\n")
     next(b for b in at.button if b.label == "Predict").click().run()

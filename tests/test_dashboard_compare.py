@@ -34,9 +34,11 @@ def add(store, run_id, optimizer, seed, accuracy, tags=()):
     store.finish_run(run_id, "completed", "trained all 3 epochs", 3, {"test": {"accuracy": accuracy, "mcc": 0.3}})
 
 
-def compare_page() -> AppTest:
+def compare_page(whose: str = "everyone") -> AppTest:
+    """The page showing everyone's runs: the runs here were stored by the tests, not by this session."""
     at = AppTest.from_file(APP, default_timeout=60).run()
-    return at.switch_page("app_pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
+    return at.radio(key="cmp_whose").set_value(whose).run()
 
 
 def test_empty_store_says_what_to_do(store):
@@ -58,8 +60,7 @@ def test_runs_grouped_by_seed_with_differences_only(store):
     at.toggle(key="cmp_diff").set_value(False).run()
     assert "lr" in at.dataframe[0].value.columns
     summary = at.dataframe[1].value
-    assert list(summary["group"]) == ["optimizer=adam (2 seeds)", "optimizer=sgd (2 seeds)"] or \
-        sorted(summary["group"]) == ["optimizer=adam (2 seeds)", "optimizer=sgd (2 seeds)"]
+    assert sorted(summary["group"]) == ["optimizer adam (2 seeds)", "optimizer sgd (2 seeds)"]
     assert "0.7200 ± 0.0283" in list(summary["test_accuracy"])
     charts = at.get("plotly_chart")
     assert len(charts) == 2  # seed bands and parallel coordinates
@@ -82,9 +83,9 @@ def test_filters_narrow_the_table(store):
 def test_a_sweep_launched_from_the_page_queues_every_run_and_shows_them(store):
     from dashboard.state import job_manager
 
-    at = compare_page()
+    at = compare_page(whose="mine")  # a sweep launched here is this user's
     for key, value in dict(model="mlp", encoding="aac", epochs=1, max_batches=2).items():
-        at.session_state[key] = value
+        at.session_state["ws"].set(key, value)  # as the Train page's widgets would
     at.run()
     at.multiselect(key="sweep_fields").set_value(["optimizer"]).run()
     at.text_input(key="sweep_values_optimizer").set_value("sgd,adam").run()
@@ -124,8 +125,8 @@ def test_the_compare_optimizers_preset_runs_end_to_end_and_shows_bands(store, mo
     esol = builtin_data("esol", "{}")
     rows = np.concatenate([np.flatnonzero(esol.file_split == part)[:40] for part in np.unique(esol.file_split)])
     monkeypatch.setattr(sweep_form, "builtin_data", lambda name, settings: esol.subset(rows))
-    at = compare_page()
-    at.session_state["max_batches"] = 2  # a small budget: 9 runs of 2 batches
+    at = compare_page(whose="mine")
+    at.session_state["ws"].set("max_batches", 2)  # a small budget: 9 runs of 2 batches
     at.number_input(key="sweep_preset_epochs").set_value(1).run()
     next(b for b in at.button if b.label.startswith("Compare optimizers")).click().run()
     assert not at.exception
@@ -150,9 +151,9 @@ def test_the_compare_optimizers_preset_runs_end_to_end_and_shows_bands(store, mo
 def test_a_running_sweep_can_be_cancelled(store):
     from dashboard.state import job_manager
 
-    at = compare_page()
+    at = compare_page(whose="mine")
     for key, value in dict(model="mlp", encoding="aac", epochs=500).items():
-        at.session_state[key] = value
+        at.session_state["ws"].set(key, value)
     at.run()
     at.multiselect(key="sweep_fields").set_value(["optimizer"]).run()
     at.text_input(key="sweep_values_optimizer").set_value("sgd,adam").run()
@@ -218,10 +219,10 @@ def test_exports_are_written_only_when_clicked_with_the_content_the_page_exporte
 
     # What the page exported before, built the way it built it on every rerun.
     runs = store.list_runs()
-    rows = cmp.run_rows(runs)
+    rows = [{**row, "owner": "unknown", "note": ""} for row in cmp.run_rows(runs)]  # stored without an owner
     keys = cmp.config_keys(runs)
     metrics = sorted({k for r in runs for k in cmp.final_metrics(r)})
-    columns = ["name", "status", "reason", "dataset", *cmp.differing(rows, keys), *metrics]
+    columns = ["name", "owner", "status", "note", "reason", "dataset", *cmp.differing(rows, keys), *metrics]
     histories = {r["id"]: store.history(r["id"]) for r in runs}
     expected = {
         "protscope-runs.csv": (csv_text([{k: r.get(k) for k in columns} for r in rows]), "text/csv"),

@@ -20,6 +20,7 @@ from core.metrics import metrics_at_threshold
 from core.run_config import RunConfig
 from core.serialise import csv_text
 from core.splits import make_split
+from core.store import RunStore
 from dashboard import evaluation as ev
 from tests.conftest import tiny_dataset
 
@@ -112,7 +113,8 @@ def test_small_helpers():
     rows = [{"epoch": 1}, {"epoch": 2}, {"epoch": 3}]
     assert ev.stop_epoch("early_stopped", rows) == 3 and ev.stop_epoch("completed", rows) == 0
     assert (ev.metric_label("accuracy", "residue", 3), ev.metric_label("accuracy", "binary", 2)) == ("Q3", "accuracy")
-    assert (ev.number(NAN), ev.number(0.12345), ev.percent(0.256), ev.percent(NAN)) == ("–", "0.123", "26%", "–")
+    assert (ev.number(NAN), ev.number(0.12345)) == ("undefined", "0.123")
+    assert (ev.percent(0.256), ev.percent(NAN)) == ("26%", "–")
     assert ev.run_title("r1", "mlp · aac", "esol") == "r1 · mlp · aac · esol"
 
 
@@ -138,14 +140,16 @@ def finished(job, timeout: float = 60):
     deadline = time.monotonic() + 10
     while job.result is None and time.monotonic() < deadline:  # the result lands just after the last event
         time.sleep(0.01)
-    assert job.result is not None
+    assert job.result is not None and job.finished_recording.wait(timeout)  # its predictions are stored
     return job
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """A job manager holding one finished 2-epoch run per task, and one failed run."""
-    manager = JobManager(tmp_path_factory.mktemp("runs"), max_concurrent=1)
+    """A job manager and its run store holding one finished 2-epoch run per task, and one failed run."""
+    folder = tmp_path_factory.mktemp("runs")
+    store = RunStore(folder / "protscope.db")
+    manager = JobManager(folder, max_concurrent=1, store=store)
     jobs = {}
     for task, settings in SETTINGS.items():
         data = tiny_dataset(task)
@@ -154,13 +158,14 @@ def runs(tmp_path_factory):
         jobs[task] = finished(manager.submit(config, data, split, label=task))
     bad = RunConfig().with_values(epochs=2, batch_size=16, model="mlp", encoding="aac", monitor="val_nonsense")
     jobs["failed"] = finished(manager.submit(bad, tiny_dataset("binary"), label="failed"))
-    return manager, jobs
+    return manager, jobs, store
 
 
 @pytest.fixture
 def manager(runs, monkeypatch):
-    """The page reads this manager instead of the process-wide one, so other tests see no extra runs."""
+    """The page reads this manager and store instead of the process-wide ones, so other tests see no extra runs."""
     monkeypatch.setattr(dashboard.state, "job_manager", lambda: runs[0])
+    monkeypatch.setattr(dashboard.state, "run_store", lambda: runs[2])
     return runs[1]
 
 
@@ -187,9 +192,11 @@ def test_predictions_csv_of_real_runs_matches_the_data(runs):
 
 
 def evaluate(run_id: str | None = None) -> AppTest:
+    """The page with everyone's runs shown: these runs were trained by the fixture, not by this session."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page(PAGE).run()
     assert not at.exception
+    at.toggle(key="eval_everyone").set_value(True).run()
     if run_id is not None:
         at.selectbox(key="eval_run").set_value(run_id).run()
         assert not at.exception
@@ -217,7 +224,7 @@ def test_newest_run_is_chosen_and_runs_are_labelled(manager):
     at = evaluate()
     box = at.selectbox(key="eval_run")
     assert box.value == manager["failed"].run_id  # the newest
-    assert f"{manager['binary'].run_id} · binary · tiny-binary.csv" in box.options
+    assert f"{manager['binary'].run_id} · binary · tiny-binary.csv · unknown" in box.options  # unknown: no owner
     assert at.radio(key="eval_split").value == "test"
 
 

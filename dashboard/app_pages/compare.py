@@ -5,10 +5,12 @@ from functools import partial
 
 import streamlit as st
 
+from core.metrics import SPREAD_KEYS, one_class
 from core.serialise import csv_text
 from core.store import LIVE_STATUSES, RunStore
-from dashboard import charts
+from dashboard import charts, session
 from dashboard import compare as cmp
+from dashboard.session import owner_label
 from dashboard.state import run_store
 from dashboard.sweep_form import draw as sweep_form
 
@@ -36,21 +38,19 @@ def curves(ids: list[str], keys: list[str], was_going: bool) -> None:
         "Group runs that differ only in seed (mean ± sd)", value=True, key="cmp_group")
     if group_seeds:
         bands = []
-        for i, group in enumerate(groups):
+        for i, (group, name) in enumerate(zip(groups, cmp.group_labels(groups, varying))):
             x, mean, sd = cmp.mean_band([histories[r["id"]] for r in group], metric)
-            bands.append({"name": cmp.group_label(group, varying), "x": x, "mean": mean, "sd": sd,
-                          "colour": charts.colour_of(i)})
+            bands.append({"name": name, "x": x, "mean": mean, "sd": sd, "colour": charts.colour_of(i)})
         st.plotly_chart(charts.mean_bands(bands, metric, metric), key="cmp_bands", width="stretch")
     else:
         values = sorted({str(cmp.flat_config(r["config"]).get(colour_by)) for r in chosen})
         lines = []
+        names = cmp.line_labels(chosen, varying, lead=None if colour_by == "run" else colour_by)
         for i, r in enumerate(chosen):
             x, y = cmp.series(histories[r["id"]], metric, x_axis)
             key = str(cmp.flat_config(r["config"]).get(colour_by))
             colour = charts.colour_of(i if colour_by == "run" else values.index(key))
-            label = r.get("name") or r["id"]
-            lines.append({"name": label if colour_by == "run" else f"{colour_by}={key} · {label}", "x": x, "y": y,
-                          "colour": colour})
+            lines.append({"name": names[i], "x": x, "y": y, "colour": colour})
         st.plotly_chart(charts.overlay(lines, metric, "epoch" if x_axis == "epoch" else "seconds", metric,
                                        smoothing), key="cmp_overlay", width="stretch")
     if was_going and not going:
@@ -69,10 +69,30 @@ def on_download(store: RunStore, write: Callable[[dict[str, list[dict]]], str], 
     return content
 
 
+def run_note(run: dict) -> str:
+    """What the numbers do not say: a classifier that predicts one class, undefined test metrics."""
+    test = (run.get("metrics") or {}).get("test") or {}
+    notes = []
+    k = one_class(test)
+    if k is not None:
+        classes = run.get("classes") or []
+        notes.append(f"predicts one class ({classes[k] if k < len(classes) else k})")
+    undefined = [m for m in ("mcc", "f1", "r2", "spearman", "roc_auc") if m in test and test[m] is None]
+    if undefined:
+        notes.append("undefined: " + ", ".join(undefined))
+    return "; ".join(notes)
+
+
 st.title("Compare runs")
+ws = session.workspace()
 sweep_form()
 store = run_store()
-runs = store.list_runs()
+whose = st.radio("Runs", ["mine", "everyone"], horizontal=True, key="cmp_whose",
+                 format_func={"mine": "Mine", "everyone": "Everyone's (classmates, command line, sweeps)"}.get)
+runs = store.list_runs(owner=ws.owner if whose == "mine" else None)
+if not runs and whose == "mine" and store.list_runs():
+    st.info("You have no stored runs yet; choose **Everyone's** to see the runs of others on this server.")
+    st.stop()
 if not runs:
     st.info("No stored runs yet. Every run you train (here, from the command line or in a sweep) is kept and "
             "listed here.")
@@ -90,8 +110,12 @@ text = c.text_input("Name contains", key="cmp_text")
 runs = [r for r in runs if r.get("dataset", "") in chosen_data and (chosen_tag == "(any)" or chosen_tag in r.get(
     "tags", [])) and text.lower() in (r.get("name") or r["id"]).lower()]
 rows = cmp.run_rows(runs)
+for row, run in zip(rows, runs):
+    row["owner"] = owner_label(run.get("owner", ""), run.get("owner_name", ""), ws.owner)
+    row["note"] = run_note(run)
 keys = cmp.config_keys(runs)
-metrics = sorted({k for r in runs for k in cmp.final_metrics(r)})  # not config fields such as val_fraction
+metrics = sorted({k for r in runs for k in cmp.final_metrics(r)  # not config fields such as val_fraction
+                  if not k.endswith(SPREAD_KEYS)})
 
 with st.expander("Filter by any setting or metric"):
     column = st.selectbox("Column", ["(none)", *keys, *metrics], key="cmp_filter_col")
@@ -107,7 +131,7 @@ if not rows:
 only_diff = st.toggle("Differences only", value=True, key="cmp_diff",
                       help="Hide settings that are the same in every run shown.")
 shown_keys = cmp.differing(rows, keys) if only_diff else keys
-columns = ["name", "status", "reason", "dataset", *shown_keys, *metrics]
+columns = ["name", "owner", "status", "note", "reason", "dataset", *shown_keys, *metrics]
 picked = st.dataframe([{k: r.get(k) for k in columns} for r in rows], hide_index=True, width="stretch",
                       on_select="rerun", selection_mode="multi-row", key="cmp_table")
 st.caption("Click a column header to sort. Select rows to compare only those; with none selected, all are shown.")

@@ -3,57 +3,42 @@ import streamlit as st
 
 from core.alphabet import ALPHABET
 from core.config import TASKS
-from core.datasets import load_manifest, read_columns
+from core.datasets import load_manifest
 from core.errors import ProtScopeError
 from core.splits import split_table
 from core.summary import composition_by_class, summarise
-from dashboard import charts
-from dashboard.state import COLUMN_FIELDS, current_data, current_split
+from dashboard import charts, session
+from dashboard.binding import show
+from dashboard.start import welcome
+from dashboard.state import current_data, current_split
+from dashboard.uploads import upload_form
 from dashboard.widgets import control
 
 st.title("Data")
+ws = session.workspace()
 specs = load_manifest()
-state = st.session_state
-state.setdefault("source", "builtin")
+welcome(ws)
+
+
+def source_changed() -> None:
+    ws.choose_upload() if st.session_state.source == "upload" else ws.choose_builtin(ws.dataset)
+
+
+def dataset_changed() -> None:
+    ws.choose_builtin(st.session_state.dataset)
+
+
+show("source", ws.source)
 st.radio("Where the proteins come from", ["builtin", "upload"], key="source", horizontal=True,
-         format_func={"builtin": "A built-in dataset", "upload": "My own file"}.get)
-
-
-def upload_form() -> None:
-    file = st.file_uploader("A CSV, TSV or FASTA of sequences with labels (optionally .gz)",
-                            type=["csv", "tsv", "txt", "fasta", "fa", "faa", "fas", "gz"], key="upload_file",
-                            help="One row (or record) per protein: a sequence column and a label column. "
-                                 "FASTA headers may carry the label as `label=...` or `id|label`.")
-    labels = st.file_uploader("Optional: a label CSV for a FASTA file (joined on the protein id)", type=["csv"],
-                              key="label_file")
-    if file is None:
-        state.pop("upload_bytes", None)
-        st.info("Upload a file to continue, or switch to a built-in dataset.")
-        st.stop()
-    state.upload_bytes, state.upload_name = file.getvalue(), file.name
-    state.label_bytes = labels.getvalue() if labels is not None else None
-    try:
-        columns, detected = read_columns(state.upload_bytes, file.name)
-    except ProtScopeError as exc:
-        st.error(str(exc))
-        st.stop()
-    with st.expander("Column mapping", expanded=False):
-        st.caption("ProtScope detected the columns below; change any that are wrong.")
-        cols = st.columns(len(COLUMN_FIELDS))
-        roles = {"id_col": "id", "sequence_col": "sequence", "label_col": "label",
-                 "residue_label_col": "residue_label", "mask_col": "mask", "split_col": "split"}
-        for box, key in zip(cols, COLUMN_FIELDS):
-            found = getattr(detected, roles[key])
-            control(key, box, options=["", *columns],
-                    format_func=lambda c, found=found: c or (f"(detected: {found})" if found else "(none)"))
-
-
-if state.source == "builtin":
-    st.selectbox("Dataset", list(specs), key="dataset", format_func=lambda n: specs[n].title)
-    spec = specs[state.dataset]
+         on_change=source_changed, format_func={"builtin": "A built-in dataset", "upload": "My own file"}.get)
+if ws.source == "builtin":
+    show("dataset", ws.dataset)
+    st.selectbox("Dataset", list(specs), key="dataset", on_change=dataset_changed,
+                 format_func=lambda n: specs[n].title)
+    spec = specs[ws.dataset]
     st.caption(f"{spec.description}  \n*{spec.citation}*")
 else:
-    upload_form()
+    upload_form(ws)
 
 with st.expander("Reading options: task, long sequences, unknown residues"):
     a, b, c = st.columns(3)
@@ -64,9 +49,9 @@ with st.expander("Reading options: task, long sequences, unknown residues"):
     control("binarize_at", b)
     control("drop_split_overlap", c)
 
-data, problem = current_data()
+data, problem = current_data(ws)
 if data is None:
-    st.error(problem)
+    (st.info if not ws.upload else st.error)(problem)
     st.stop()
 for warning in data.warnings:
     st.warning(warning)
@@ -75,7 +60,9 @@ summary = summarise(data)
 m = st.columns(5)
 m[0].metric("Proteins", f"{summary['rows']:,}")
 m[1].metric("Task", data.task, help="Detected from the labels; change it under Reading options.")
-m[2].metric("Classes" if data.classes else "Label", len(data.classes) if data.classes else "a number")
+m[2].metric("Classes" if data.classes else "Label", len(data.classes) if data.classes else "a number",
+            help=("The classes: " + ", ".join(f"{c} (label {data.label_of(i)})" if data.label_values else c
+                                              for i, c in enumerate(data.classes))) if data.classes else None)
 m[3].metric("Median length", f"{summary['lengths']['median']:,.0f}")
 m[4].metric("Longest", f"{summary['lengths']['max']:,}")
 
@@ -109,12 +96,12 @@ control("split", a, options=["auto", "random", "homology", *(["file"] if has_fil
 control("val_fraction", b)
 control("test_fraction", c)
 control("split_seed", d)
-if state.split == "homology":
-    st.slider("Identity threshold for clusters", 0.1, 1.0, key="identity", step=0.05,
-              help="Proteins at least this identical (MMseqs2) are kept in the same split, so the test set "
-                   "holds no close relatives of training proteins.")
+if ws.settings["split"] == "homology":
+    control("identity", st, slider=(0.1, 1.0, 0.05),
+            help="Proteins at least this identical (MMseqs2) are kept in the same split, so the test set holds "
+                 "no close relatives of training proteins.")
 try:
-    split = current_split(data)
+    split = current_split(ws, data)
 except ProtScopeError as exc:
     st.error(str(exc))
     st.stop()

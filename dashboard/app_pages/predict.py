@@ -7,32 +7,22 @@ import streamlit as st
 from core.errors import ProtScopeError
 from core.predict import parse_pasted, predict_sequences, read_sequences
 from core.serialise import csv_text
-from dashboard.state import job_manager, run_store
+from core.metrics import one_class
+from dashboard import runs_menu, session
+from dashboard.state import repository
 
 st.title("Predict")
-# Every run with a saved model: this server's, and earlier ones from the run store (other sessions,
-# the command line, before a restart).
-models = {j.run_id: {"label": j.label, "dataset": j.dataset, "task": j.data.task, "checkpoint": j.result.checkpoint,
-                     "metrics": j.result.metrics} for j in job_manager().finished() if j.result.checkpoint}
-for run in run_store().list_runs():
-    if run["id"] not in models and run.get("checkpoint"):
-        models[run["id"]] = {"label": run.get("name") or run["id"], "dataset": run.get("dataset", ""),
-                             "task": run.get("task", ""), "checkpoint": run["checkpoint"],
-                             "metrics": run.get("metrics") or {}}
-models = {k: v for k, v in models.items() if Path(v["checkpoint"]).is_file()}
-if not models:
-    st.info("No trained model yet. Train a run on the Train page; every finished run keeps its best model "
-            "here for prediction.")
-    st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/monitoring:")
-    st.stop()
-
-run_id = st.selectbox("Model", list(models), key="predict_run",
-                      format_func=lambda r: f"{r} · {models[r]['label']} · {models[r]['dataset']}")
-model = models[run_id]
-test = model["metrics"].get("test", {})
-st.caption(f"Task **{model['task']}**" + (" · test " + ", ".join(
-    f"{k} {v:.3f}" for k, v in test.items() if k in ("accuracy", "mcc", "r2", "spearman") and v is not None)
-    if test else ""))
+ws = session.workspace()
+record = runs_menu.choose("predict", ws, repository(), lambda r: bool(r.checkpoint) and Path(r.checkpoint).is_file(),
+                          "trained models", "Train a run on the Train page; every finished run keeps its best model "
+                          "here for prediction.")
+run_id = record.id
+test = record.metrics.get("test", {})
+st.caption(f"Task **{record.task}**" + (f" · classes {', '.join(record.classes)}" if record.classes else "") + (
+    " · test " + ", ".join(f"{k} {v:.3f}" for k, v in test.items() if k in ("accuracy", "mcc", "r2", "spearman")
+                           and isinstance(v, float)) if test else ""))
+if record.task in ("binary", "multiclass") and one_class(test) is not None:
+    st.warning("This model predicts one class for every test protein: its predictions here will all be the same.")
 
 pasted, uploaded = st.tabs(["Paste sequences", "Upload a file"])
 with pasted:
@@ -53,7 +43,7 @@ if st.button("Predict", type="primary"):
         st.stop()
     with st.spinner(f"Predicting {len(sequences):,} sequences…"):
         try:
-            rows, problems, notes = predict_sequences(model["checkpoint"], ids, sequences)
+            rows, problems, notes = predict_sequences(record.checkpoint, ids, sequences)
         except ProtScopeError as exc:
             st.error(str(exc))
             st.stop()

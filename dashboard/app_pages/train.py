@@ -1,41 +1,39 @@
 """Train page: every engine option (in the sidebar), previews of the model and the learning-rate
-schedule, the Train / Pause / Stop buttons, the two sanity checks, and the live view of the run."""
-import math
-
+schedule, the Train / Pause / Stop buttons, the sanity checks, and the live view of the user's run."""
 import streamlit as st
 
 from core.errors import ProtScopeError
+from core.owners import Owner
 from core.presets import PRESETS
-from core.sanity import lr_range_test, overfit_one_batch
-from dashboard import charts, controls, live
+from dashboard import checks, controls, live, session
+from dashboard.binding import show
 from dashboard.exports import downloads
-from dashboard.state import current_config, current_data, current_split, defaults, job_manager, sync_url
+from dashboard.state import current_data, current_split, job_manager, repository
 
 state = st.session_state
+ws = session.workspace()
 st.title("Train")
-data, problem = current_data()
+data, problem = current_data(ws)
 if data is None:
-    st.error(f"{problem}  \nFix the data on the Data page first.")
+    st.error(f"**Train has no data.** {problem}")
     st.page_link("app_pages/data.py", label="Go to the Data page", icon=":material/database:")
     st.stop()
 try:
-    split = current_split(data)
+    split = current_split(ws, data)
 except ProtScopeError as exc:
     st.error(f"{exc}  \nChange the split on the Data page.")
     st.stop()
 counts = split.counts()
-st.caption(f"**{data.name}** · {data.task} · {len(data):,} proteins · train {counts['train']:,} · "
-           f"validation {counts['val']:,} · test {counts['test']:,} (change on the Data page)")
+st.caption(f"Train will use **{ws.data_label()}**: {data.task} · {len(data):,} proteins · train "
+           f"{counts['train']:,} · validation {counts['val']:,} · test {counts['test']:,} · "
+           f"{ws.settings['split']} split (change on the Data page)")
 
 
 def apply_preset() -> None:
     preset = PRESETS[state.preset_choice]
-    for key, value in {**defaults(), **preset.values}.items():
-        if key == "dataset":
-            state.source, state.dataset = "builtin", value
-        elif key not in ("task", "split", "val_fraction", "test_fraction", "split_seed", "identity"):
-            state[key] = value
-    state.preset_note = f"Applied preset **{preset.title}**: {preset.description}"
+    changed = ws.apply_preset(preset.values)
+    session.notice(f"Applied preset **{preset.title}**: {preset.description}"
+                   + (f" Changed: {', '.join(changed)}." if changed else " (Nothing needed changing.)"), "info")
 
 
 with st.sidebar:
@@ -43,38 +41,50 @@ with st.sidebar:
     st.selectbox("Start from a preset", list(PRESETS), key="preset_choice", format_func=lambda n: PRESETS[n].title,
                  help="A course case study: one click sets every control below (and the dataset).")
     st.button("Apply preset", on_click=apply_preset, width="stretch")
-    controls.draw(state, data.task)
+    controls.draw(ws.settings, data.task)
 
-if state.get("preset_note"):
-    st.info(state.pop("preset_note"))
 try:
-    config = current_config().resolve(data.task)
+    config = ws.config().resolve(data.task)
     problem = ""
 except ProtScopeError as exc:
     config, problem = None, str(exc)
     st.error(problem)
-sync_url()
 
-jobs = job_manager()
-live_job = jobs.get(state.get("live_run", ""))
+repo, jobs = repository(), job_manager()
+live_job = repo.job(ws.live_run)
+live_record = repo.find(ws.live_run) if ws.live_run else None
+if live_record is not None and live_record.owner != ws.owner:  # never another user's run as this one's own
+    live_job, live_record, ws.live_run = None, None, ""
 running = live_job is not None and not live_job.done
 if config is not None:
-    with st.expander("The model and its learning-rate schedule", expanded=live_job is None):
+    with st.expander("The model and its learning-rate schedule", expanded=live_record is None):
         left, right = st.columns([1, 2])
         with left:
             controls.model_preview(config, data)
         with right:
             controls.schedule_preview(config, counts["train"])
 
-buttons = st.columns(5)
-if buttons[0].button("Train", type="primary", disabled=config is None, width="stretch",
-                     help="Start a run with these settings. It runs on the server: you can change pages, "
-                          "or start another run, which waits its turn."):
+
+def submit():
+    """Start a run with the settings on screen; the job, or None (with the reason shown)."""
     try:
-        state.live_run = jobs.submit(config, data, split, owner=state.session_id).run_id
-        live_job, running = jobs.get(state.live_run), True
+        job = jobs.submit(config, data, split, owner=Owner(ws.owner, ws.owner_name, "dashboard"))
     except ProtScopeError as exc:
         st.error(str(exc))
+        return None
+    ws.run_started(job.run_id)
+    session.save()
+    return job
+
+
+buttons = st.columns(3)
+start = buttons[0].button("Train", type="primary", disabled=config is None, width="stretch",
+                          help="Start a run with these settings. It runs on the server: you can change pages, or "
+                               "start another run, which waits its turn.")
+if state.pop("start_now", False) and config is not None:  # the first screen's one-click start
+    start = True
+if start and (job := submit()) is not None:
+    live_job, running = job, True
 paused = running and live_job.snapshot().status == "paused"
 if buttons[1].button("Resume" if paused else "Pause", disabled=not running, width="stretch"):
     (live_job.trainer.resume if paused else live_job.trainer.pause)()
@@ -82,51 +92,34 @@ if buttons[1].button("Resume" if paused else "Pause", disabled=not running, widt
 if buttons[2].button("Stop", disabled=not running, width="stretch",
                      help="End the run after the current batch; the epochs so far are kept."):
     live_job.trainer.stop()
-check_overfit = buttons[3].button("Overfit one batch", disabled=config is None, width="stretch",
-                                  help="Can the model drive the loss near zero on a single batch? If not, "
-                                       "something is wrong before any real training.")
-find_lr = buttons[4].button("Find learning rate", disabled=config is None, width="stretch",
-                            help="Raise the learning rate from 1e-6 to 1 over 100 batches and watch the loss.")
+st.caption("Sanity checks, before a long run: can this model learn at all, at which learning rate, and does it "
+           "start where it should?")
+checks.buttons(st.columns(3), config, data, split)
+checks.panel()
 
-
-def use_lr(value: float) -> None:
-    state.lr = float(f"{value:.1e}")
-
-
-if check_overfit:
-    with st.spinner("Fitting one batch for 100 steps…"):
-        state.sanity = ("overfit", overfit_one_batch(config, data, split))
-if find_lr:
-    with st.spinner("Sweeping the learning rate over 100 batches…"):
-        state.sanity = ("lr", lr_range_test(config, data, split))
-if "sanity" in state:
-    kind, result = state.sanity
-    with st.container(border=True):
-        if kind == "overfit":
-            (st.success if result.passed else st.warning)(result.message)
-            st.plotly_chart(charts.series_curve(list(range(1, len(result.losses) + 1)), result.losses,
-                                                "Loss on one batch", "loss", x_label="step"), width="stretch")
-        else:
-            st.write(result.message)
-            st.plotly_chart(charts.lr_finder(result.lrs, result.losses, result.suggestion), width="stretch")
-            if math.isfinite(result.suggestion):
-                st.button(f"Use lr = {result.suggestion:.1e}", on_click=use_lr, args=(result.suggestion,))
-        st.button("Hide", key="hide_sanity", on_click=lambda: state.pop("sanity", None))
-
-if live_job is not None:
-    st.subheader(f"Run {live_job.run_id}")
-    st.caption(live_job.label)
-    live.show(live_job)
+if ws.live_run and (live_job is not None or repo.find(ws.live_run) is not None):
+    record = repo.find(ws.live_run)
+    st.subheader(f"Run {ws.live_run}")
+    st.caption(record.title if record else live_job.label)
+    live.show(ws.live_run)
 else:
     st.info("Press **Train** to start. The training loss appears within a second or two, per batch; "
             "validation points come at each epoch's end (or every N batches: *validate every*).")
 
-finished = jobs.list()
-if finished:
-    st.subheader("Runs")
-    live.run_list(any(not j.done for j in finished))
-    choices = [j.run_id for j in finished]
-    st.selectbox("Show run", choices, key="live_run", format_func=lambda r: f"{r} · {jobs.get(r).label}"
-                 if jobs.get(r) else r)
+mine = repo.runs(owner=ws.owner)
+if mine:
+    st.subheader("Your runs")
+    live.run_list(ws.owner, any(not r.done for r in mine))
+    choices = [r.id for r in mine]
+    # Labels that do not change while a run goes (no status in them): Streamlit matches a chosen option by its label.
+    titles = {r.id: f"{r.id} · {r.title}" for r in mine}
+
+    def shown_changed() -> None:
+        if state.shown_run:  # a choice of the user's, never a cleared box
+            ws.live_run = state.shown_run
+
+    show("shown_run", ws.live_run if ws.live_run in choices else None)
+    st.selectbox("Show run", choices, key="shown_run", on_change=shown_changed,
+                 format_func=lambda r: titles.get(r, r), placeholder="Choose one of your runs")
 if config is not None:
     downloads(config, data)

@@ -4,40 +4,12 @@ A newcomer's flow: pick a built-in dataset, start a 3-epoch run, watch it update
 Evaluate page, and upload a broken file. Screenshots of each page go to tests/artifacts/.
 Without a browser the tests skip, except under CI, where they fail.
 """
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-from dashboard.serve import CHROMIUM, FIRST_VALIDATION_DRAWN_JS, Server, launch_chromium
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def browser_missing() -> str:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    return "" if Path(CHROMIUM).exists() else f"no browser at {CHROMIUM} (apt-get install chromium)"
-
-
-def need_browser() -> None:
-    """Skip without a browser, except under CI, where that is a failure."""
-    missing = browser_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"end-to-end tests need a browser under CI: {missing}")
-        pytest.skip(missing)
-
-
-def start(server: Server) -> Server:
-    try:
-        return server.start()
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
+from dashboard.serve import FIRST_VALIDATION_DRAWN_JS, Server, launch_chromium
+from tests.e2e.browser import ARTIFACTS, ROOT, go, need_browser, start, wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -62,20 +34,9 @@ def page(server):
         browser.close()
 
 
-def wait_idle(page) -> None:
-    """Until Streamlit has finished the current script run."""
-    page.wait_for_timeout(300)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-
-
-def go(page, label: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(label, exact=True).click()
-    wait_idle(page)
-
-
 def test_train_live_then_evaluate(server, page):
     # A small CNN, 3 short epochs, validation every 10 batches: set through the link, as a shared URL would.
-    page.goto(server + "/?epochs=3&channels=32&max_batches=30&validate_every=10")
+    page.goto(server + "/?model=cnn&encoding=tokens&epochs=3&channels=32&max_batches=30&validate_every=10")
     page.get_by_role("heading", name="Data").wait_for()
     page.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
     page.get_by_role("option", name=re.compile("eSOL", re.I)).first.click()

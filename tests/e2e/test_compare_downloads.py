@@ -7,7 +7,7 @@ from core.run_config import RunConfig
 from core.serialise import clean_json, csv_text
 from core.store import open_store
 from dashboard.serve import Server, launch_chromium
-from tests.e2e.test_browser import need_browser, start, wait_idle
+from tests.e2e.browser import need_browser, start, wait_idle
 
 
 def fill(store) -> None:
@@ -37,6 +37,7 @@ def test_exports_download_the_same_files_when_clicked(tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(60_000)
             page.goto(server.url + "/compare")
+            page.get_by_text("Everyone's (classmates, command line, sweeps)").click()  # the runs stored here
             page.get_by_role("button", name="Runs and curves (JSON)").wait_for()
             wait_idle(page)
             got = {}
@@ -49,4 +50,4 @@ def test_exports_download_the_same_files_when_clicked(tmp_path):
         server.stop()
     assert set(got) == {"protscope-runs.csv", *expected}
     assert {name: got[name] for name in expected} == expected
-    assert got["protscope-runs.csv"].splitlines()[0].startswith("name,status,reason,dataset,optimizer,seed")
+    assert got["protscope-runs.csv"].splitlines()[0].startswith("name,owner,status,note,reason,dataset,optimizer,seed")

@@ -64,7 +64,7 @@ def test_every_bad_file_through_the_dashboard_upload(tmp_path, monkeypatch):
             continue
         for key, value in {"sequence_col": "", "unknown_residues": "map", "task": "auto",
                            **entry.get("cfg", {})}.items():
-            at.session_state[key] = value
+            at.session_state["ws"].set(key, value)  # as the Data page's widgets would
         at.file_uploader(key="upload_file").set_value((name, (BAD / name).read_bytes(), "text/csv"))
         label = entry.get("label_file")
         at.file_uploader(key="label_file").set_value(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.serve import Server, launch_chromium
-from tests.e2e.test_browser import need_browser, start
+from tests.e2e.browser import need_browser, start
 
 # Small runs: an MLP on composition trains an eSOL epoch in a fraction of a second.
 QUICK = "/train?model=mlp&encoding=aac&epochs=3&hidden=32"
@@ -125,7 +125,7 @@ def test_runs_beyond_the_training_slots_wait_visibly_as_queued(browser, server):
             run_id_on(page)
             pause(page)
         press_train(pages[2])
-        pages[2].get_by_text(re.compile("Queued: waiting for a free training slot")).wait_for(timeout=60_000)
+        pages[2].get_by_text(re.compile("Queued: 1st in line")).wait_for(timeout=60_000)
         stop(pages[0])
         pages[2].get_by_text(re.compile(r"epoch \d+/10000")).first.wait_for(timeout=120_000)  # its turn came
         for page in pages[1:]:

@@ -122,7 +122,7 @@ def test_upload_names_are_only_labels_never_paths(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert not target.exists() and not any(p.name.endswith(".csv") for p in tmp_path.rglob("*"))
-    assert at.session_state["upload_name"] == name  # kept as a label for messages
+    assert at.session_state["ws"].upload.name == name  # kept as a label for messages, stored by content hash
 
 
 def test_the_server_listens_on_localhost_with_xsrf_protection():

@@ -1,0 +1,106 @@
+"""The user's own file on the Data page. An upload stays the session's data, with its name and content
+hash, until the user removes or replaces it: the uploader widget is only a way in. Streamlit empties
+the widget whenever the page is left, so the page shows the kept file instead of an empty box, and
+never falls back to another dataset."""
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+from core.datasets import read_columns
+from core.errors import ProtScopeError
+from dashboard import session
+from dashboard.state import uploads_folder
+from dashboard.widgets import control
+from dashboard.workspace import COLUMN_FIELDS, Workspace, new_upload
+
+ROLES = {"id_col": "id", "sequence_col": "sequence", "label_col": "label", "residue_label_col": "residue_label",
+         "mask_col": "mask", "split_col": "split"}
+
+
+def take_upload() -> None:
+    file = st.session_state.get("upload_file")
+    if file is None:  # the widget's own ✕: the kept file stays until "Remove" is pressed
+        return
+    ws = session.workspace()
+    stored = new_upload(file.name, file.getvalue(), uploads_folder())
+    if ws.wanted and stored.sha256 != ws.wanted.get("sha256"):
+        session.notice(f"**{file.name}** is not the file the link was made with ({ws.wanted['name']}, sha256 "
+                       f"{ws.wanted['sha256'][:12]}): its content differs, so the run will not be the same.",
+                       "warning")
+    try:
+        columns = file_columns(stored.stored, stored.name)[0]
+    except (ProtScopeError, OSError):
+        columns = []  # the page says what is wrong with the file
+    dropped = ws.choose_upload(stored, columns)
+    if dropped:
+        session.notice("Column choices cleared, as the new file has no such columns: " + ", ".join(
+            dropped) + ". ProtScope detects the columns again.", "info")
+
+
+def take_labels() -> None:
+    file = st.session_state.get("label_file")
+    if file is not None:
+        session.workspace().set_labels(new_upload(file.name, file.getvalue(), uploads_folder()))
+
+
+def remove() -> None:
+    ws = session.workspace()
+    name = ws.upload.name if ws.upload else "the file"
+    ws.remove_upload()
+    session.notice(f"Removed {name}. Upload another file, or choose a built-in dataset.", "info")
+
+
+def upload_form(ws: Workspace) -> None:
+    st.file_uploader("A CSV, TSV or FASTA of sequences with labels (optionally .gz)", key="upload_file",
+                     type=["csv", "tsv", "txt", "fasta", "fa", "faa", "fas", "gz"], on_change=take_upload,
+                     help="One row (or record) per protein: a sequence column and a label column. FASTA headers "
+                          "may carry the label as `label=...` or `id|label`. To replace the file, drop another here.")
+    st.file_uploader("Optional: a label CSV for a FASTA file (joined on the protein id)", type=["csv"],
+                     key="label_file", on_change=take_labels)
+    if ws.upload is None:
+        if ws.wanted:
+            st.warning(f"This link was made with the file **{ws.wanted['name']}** (sha256 "
+                       f"{ws.wanted['sha256'][:12]}…). Upload it to train the same run.")
+        st.info("Upload a file to continue, or switch to a built-in dataset.")
+        st.stop()
+    kept(ws)
+    try:
+        columns, detected = file_columns(ws.upload.stored, ws.upload.name)
+    except (ProtScopeError, OSError) as exc:
+        st.error(str(exc))
+        st.stop()
+    with st.expander("Column mapping", expanded=False):
+        st.caption("ProtScope detected the columns below; change any that are wrong.")
+        for box, key in zip(st.columns(len(COLUMN_FIELDS)), COLUMN_FIELDS):
+            found = getattr(detected, ROLES[key])
+            control(key, box, options=["", *columns],
+                    format_func=lambda c, found=found: c or (f"(detected: {found})" if found else "(none)"))
+
+
+def kept(ws: Workspace) -> None:
+    """The file the session uses, shown whether or not the uploader holds it right now."""
+    up = ws.upload
+    left, right = st.columns([5, 1])
+    text = (f":material/description: Using your file **{up.name}** ({size(up.size)}, sha256 `{up.short}`, "
+            f"uploaded {time.strftime('%H:%M', time.localtime(up.uploaded))})")
+    if ws.labels:
+        text += f" with labels from **{ws.labels.name}**"
+    left.success(text + ". It stays until you remove it or upload another.")
+    right.button("Remove", on_click=remove, icon=":material/delete:", help="Stop using this file.")
+
+
+@lru_cache(maxsize=8)
+def file_columns(stored: str, name: str):
+    return read_columns(Path(stored).read_bytes(), name)
+
+
+def size(n: int) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return str(n)
