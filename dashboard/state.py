@@ -16,7 +16,7 @@ from core.errors import ProtScopeError
 from core.jobs import JobManager
 from core.repository import RunRepository
 from core.splits import Split, make_split
-from dashboard.workspace import COLUMN_FIELDS, DATA_IDENTITY, SPLIT_FIELDS, Workspace
+from dashboard.workspace import COLUMN_FIELDS, SPLIT_FIELDS, Workspace
 
 # The data settings that change what is loaded (the rest of the data section, the split, changes the split).
 READING_FIELDS = ("task", "max_length", "long_sequences", "unknown_residues", "binarize_at", "drop_split_overlap",
@@ -102,8 +102,3 @@ def current_data(ws: Workspace) -> tuple[ProteinData | None, str]:
 def current_split(ws: Workspace, data: ProteinData) -> Split:
     values = {k: ws.settings[k] for k in SPLIT_FIELDS}
     return cached_split(data.fingerprint(), json.dumps(values, sort_keys=True), data)
-
-
-def data_settings_keys() -> tuple[str, ...]:
-    """Every data setting a Workspace keeps (not which data: that is its data choice)."""
-    return tuple(k for k in DataConfig.__dataclass_fields__ if k not in DATA_IDENTITY)

@@ -1,8 +1,8 @@
 """Take the README's screenshots from the real app: `python scripts/screenshots.py`.
 
-Starts `streamlit run` on a free port, opens it in Debian's chromium (Playwright), and with the
-first screen's own defaults (eSOL, the course notes' CNN) presses Train. It captures the Train page
-mid-run, stops the run after a few epochs, and captures the Data and Evaluate pages.
+Starts `streamlit run` on a free port, opens it in Debian's chromium (Playwright), captures the first
+screen, and presses its one-click start (the course notes' CNN on eSOL). It captures the Train page
+mid-run, stops the run after a few epochs, and captures the Evaluate page.
 """
 import re
 import sys
@@ -32,12 +32,12 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1440, "height": 1000}, device_scale_factor=1)
             page.set_default_timeout(180_000)
             page.goto(server.url + "/")
+            page.get_by_role("heading", name="Data").wait_for()
+            page.get_by_text("Proteins").first.wait_for()
             settle(page)
             page.screenshot(path=str(DOCS / "screenshot-data.png"))
             nav = page.get_by_test_id("stSidebarNav")
-            nav.get_by_text("2 · Train", exact=True).click()
-            settle(page)
-            page.get_by_role("button", name="Train", exact=True).click()
+            page.get_by_role("button", name=re.compile("Start: train the course")).click()
             progress = page.get_by_test_id("stProgress")
             progress.get_by_text(re.compile(r"epoch 3/10")).wait_for()
             page.mouse.move(700, 5)  # no tooltip over the picture
