@@ -16,7 +16,7 @@ from core.errors import ProtScopeError
 from core.evaluate import autocast
 from core.losses import loss_name
 from core.prepare import Prepared
-from core.trainer import regularisation
+from core.trainer import apply_update, regularisation
 
 # The EMA's time constant, 1 / (1 - beta), as a share of the curve's steps. fastai's beta = 0.98 over
 # 100 steps has a time constant of 50 steps, half the sweep: the smoothed curve trails the raw one by
@@ -99,18 +99,7 @@ def train_step(p: Prepared, batch: Batch, scaler=None) -> float:
     penalty = regularisation([w for w in p.params if w.ndim > 1], t.l1, p.l2_in_loss)
     total = loss if penalty is None else loss + penalty
     (scaler.scale(total) if scaler else total).backward()
-    if scaler is not None:
-        scaler.unscale_(p.optimizer)
-    if t.grad_clip > 0 and t.clip_mode == "norm":
-        torch.nn.utils.clip_grad_norm_(p.params, t.grad_clip)
-    elif t.grad_clip > 0:
-        torch.nn.utils.clip_grad_value_(p.params, t.grad_clip)
-    if scaler is not None:
-        scaler.step(p.optimizer)
-        scaler.update()
-    else:
-        p.optimizer.step()
-    p.optimizer.zero_grad(set_to_none=True)
+    apply_update(p, scaler, measure=False)
     return float(loss.detach())
 
 

@@ -207,7 +207,7 @@ class Trainer:
             (scaler.scale(total) if scaler else total).backward()
             if i % t.accumulation == 0 or i == len(order):
                 update = i // t.accumulation
-                norm = self._update(p, scaler, measure=update % GRAD_NORM_EVERY == 0 or i == len(order))
+                norm = apply_update(p, scaler, measure=update % GRAD_NORM_EVERY == 0 or i == len(order))
                 if norm is not None:
                     norms.append(norm)
                 if scheduler is not None:
@@ -241,28 +241,6 @@ class Trainer:
                       loss_fn=p.loss_fn, amp_dtype=p.amp_dtype)  # predict restores train mode
         self.events.publish(Validation(position, val.loss,
                                        prefixed("val", metrics_of(val, self.data.task, self.data.classes))))
-
-    def _update(self, p: Prepared, scaler, measure: bool) -> torch.Tensor | None:
-        """Clip, step and clear gradients; returns the global gradient norm before clipping when
-        `measure` is set or clipping computes it anyway."""
-        t = p.config.training
-        if scaler is not None:
-            scaler.unscale_(p.optimizer)
-        norm = None
-        if t.grad_clip > 0 and t.clip_mode == "norm":
-            norm = torch.nn.utils.clip_grad_norm_(p.params, t.grad_clip)
-        else:
-            if measure:
-                norm = torch.nn.utils.get_total_norm([w.grad for w in p.params if w.grad is not None])
-            if t.grad_clip > 0:
-                torch.nn.utils.clip_grad_value_(p.params, t.grad_clip)
-        if scaler is not None:
-            scaler.step(p.optimizer)
-            scaler.update()
-        else:
-            p.optimizer.step()
-        p.optimizer.zero_grad(set_to_none=True)
-        return None if norm is None else norm.detach()
 
     def _controls(self) -> None:
         if not self._running.is_set():
@@ -323,6 +301,29 @@ class BestEpoch:
         if math.isnan(self.value):
             return True
         return value > self.value if self.mode == "max" else value < self.value
+
+
+def apply_update(p: Prepared, scaler, measure: bool) -> torch.Tensor | None:
+    """Clip, step and clear gradients; returns the global gradient norm before clipping when
+    `measure` is set or clipping computes it anyway."""
+    t = p.config.training
+    if scaler is not None:
+        scaler.unscale_(p.optimizer)
+    norm = None
+    if t.grad_clip > 0 and t.clip_mode == "norm":
+        norm = torch.nn.utils.clip_grad_norm_(p.params, t.grad_clip)
+    else:
+        if measure:
+            norm = torch.nn.utils.get_total_norm([w.grad for w in p.params if w.grad is not None])
+        if t.grad_clip > 0:
+            torch.nn.utils.clip_grad_value_(p.params, t.grad_clip)
+    if scaler is not None:
+        scaler.step(p.optimizer)
+        scaler.update()
+    else:
+        p.optimizer.step()
+    p.optimizer.zero_grad(set_to_none=True)
+    return None if norm is None else norm.detach()
 
 
 def mean_loss(losses: list[torch.Tensor], counts: list[int]) -> float:

@@ -33,9 +33,10 @@ def final_metrics(run: dict) -> dict:
 
 def run_rows(runs: list[dict]) -> list[dict]:
     """One row per run: who it is, how it ended, every setting and every final metric."""
+    # The dataset's name last: the config's own `dataset` field is empty for a file or an upload.
     return [{"id": r["id"], "name": r.get("name") or r["id"], "status": r.get("status", ""),
-             "reason": r.get("message", r.get("reason", "")), "dataset": r.get("dataset", ""),
-             **flat_config(r.get("config") or {}), **final_metrics(r)} for r in runs]
+             "reason": r.get("message", r.get("reason", "")), **flat_config(r.get("config") or {}),
+             "dataset": r.get("dataset", ""), **final_metrics(r)} for r in runs]
 
 
 def config_keys(runs: list[dict]) -> list[str]:

@@ -38,11 +38,14 @@ def _open() -> Workspace:
     cookie = browser_cookie()
     ws = None
     if OWNER_ID.fullmatch(cookie):
-        saved = run_store().load_workspace(cookie)
-        if saved:
-            ws, problems = Workspace.from_dict(saved)
-            for problem in problems:
-                notice(f"Your saved settings could not all be restored: {problem}.", "warning")
+        try:
+            saved = run_store().load_workspace(cookie)
+            ws, problems = Workspace.from_dict(saved) if saved else (None, [])
+        except (ValueError, TypeError, KeyError) as exc:  # a damaged or foreign row: say so, start afresh
+            ws, problems = None, [f"it could not be read ({type(exc).__name__}), so this session starts from the "
+                                  "defaults"]
+        for problem in problems:
+            notice(f"Your saved settings could not all be restored: {problem}.", "warning")
     owner = cookie if OWNER_ID.fullmatch(cookie) else secrets.token_hex(16)
     ws = ws or Workspace(owner)
     ws.owner = owner

@@ -26,7 +26,12 @@ def take_upload() -> None:
     if file is None:  # the widget's own ✕: the kept file stays until "Remove" is pressed
         return
     ws = session.workspace()
-    stored = new_upload(file.name, file.getvalue(), uploads_folder())
+    try:
+        stored = new_upload(file.name, file.getvalue(), uploads_folder())
+    except OSError as exc:
+        session.notice(f"**{file.name}** could not be kept on the server ({exc.strerror or exc}): the data is "
+                       f"still {ws.data_label()}. Free some disk space and upload it again.", "error")
+        return
     if ws.wanted and stored.sha256 != ws.wanted.get("sha256"):
         session.notice(f"**{file.name}** is not the file the link was made with ({ws.wanted['name']}, sha256 "
                        f"{ws.wanted['sha256'][:12]}): its content differs, so the run will not be the same.",
@@ -43,8 +48,12 @@ def take_upload() -> None:
 
 def take_labels() -> None:
     file = st.session_state.get("label_file")
-    if file is not None:
+    if file is None:
+        return
+    try:
         session.workspace().set_labels(new_upload(file.name, file.getvalue(), uploads_folder()))
+    except OSError as exc:
+        session.notice(f"**{file.name}** could not be kept on the server ({exc.strerror or exc}).", "error")
 
 
 def remove() -> None:

@@ -53,6 +53,22 @@ def parse_setting(key: str, value):
     return getattr(SECTIONS[section].from_dict({name: value}), name)
 
 
+def read_settings(items: dict, unknown, bad) -> tuple[dict, list[str]]:
+    """The config defaults with `items` (setting -> text or value) read in, and what could not be used, in
+    words: `unknown(key)` for a setting that does not exist, `bad(key, value, error)` for a value refused
+    (that setting keeps its default)."""
+    values, problems = default_settings(), []
+    for key, value in items.items():
+        if key not in values:
+            problems.append(unknown(key))
+            continue
+        try:
+            values[key] = parse_setting(key, value)
+        except ProtScopeError as exc:
+            problems.append(bad(key, value, exc))
+    return values, problems
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """An uploaded file: its name (a label only, never a path), size, content hash and stored copy."""
@@ -215,28 +231,19 @@ class Workspace:
         Returns (the settings that changed, problems in words). Unknown keys and bad values are
         problems, never silently dropped.
         """
-        problems, values = [], default_settings()
-        for key, text in params.items():
-            if key in LINK_DATA:
-                continue
-            if key not in values:
-                problems.append(f"`{key}` is not a ProtScope setting")
-                continue
-            try:
-                values[key] = parse_setting(key, text)
-            except ProtScopeError as exc:
-                problems.append(f"`{key}={text}`: {exc}")
+        values, problems = read_settings({k: v for k, v in params.items() if k not in LINK_DATA},
+                                         lambda key: f"`{key}` is not a ProtScope setting",
+                                         lambda key, text, exc: f"`{key}={text}`: {exc}")
         changed = [k for k in values if values[k] != self.settings[k]]
         if changed:
             self.settings.update(values)
             self.changes += 1
         dataset, path, sha = params.get("dataset", ""), params.get("path", ""), params.get("sha256", "")
         if path:
-            if self.upload is None or self.upload.sha256 != sha:
+            same = self.upload if self.upload is not None and self.upload.sha256 == sha else None
+            if same is None:  # not the link's file (or none yet): the Data page asks for the right one
                 self.wanted = {"name": path, "sha256": sha}
-            if self.upload is not None and self.upload.sha256 != sha:
-                self.upload = None  # another file than the link's: the page asks for the right one
-            self._choose("upload", self.dataset, self.upload)
+            self._choose("upload", self.dataset, same)
         elif dataset in known_datasets:
             self._choose("builtin", dataset, self.upload)
         elif dataset:
@@ -253,15 +260,11 @@ class Workspace:
     def from_dict(cls, values: dict) -> tuple[Workspace, list[str]]:
         """A saved workspace, and what could not be restored in words: a setting this version no longer
         has, or a value it no longer accepts, which gets the config default."""
-        settings, problems = default_settings(), []
-        for key, value in (values.get("settings") or {}).items():
-            if key not in settings:
-                problems.append(f"the saved setting `{key}` no longer exists")
-                continue
-            try:
-                settings[key] = parse_setting(key, value)
-            except ProtScopeError as exc:
-                problems.append(f"the saved `{key}` was reset to {show(settings[key])}: {exc}")
+        defaults = default_settings()
+        settings, problems = read_settings(values.get("settings") or {},
+                                           lambda key: f"the saved setting `{key}` no longer exists",
+                                           lambda key, _value, exc: f"the saved `{key}` was reset to "
+                                                                   f"{show(defaults[key])}: {exc}")
         files = {k: StoredFile(**values[k]) if values.get(k) else None for k in ("upload", "labels")}
         known = {f.name for f in fields(cls)} - {"settings", "upload", "labels"}
         return cls(**{k: v for k, v in values.items() if k in known}, settings=settings, **files), problems

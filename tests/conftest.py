@@ -23,6 +23,16 @@ def csv_bytes(header: list[str], rows: list[list], sep: str = ",") -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def runs_outside_the_checkout(tmp_path_factory):
+    """Runs a test trains without naming a folder (the command line's default is ./runs) go to a
+    temporary folder, never into the checkout; tests that choose their own folder still win."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PROTSCOPE_RUNS", str(tmp_path_factory.mktemp("default-runs")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture
 def binary_csv() -> bytes:
     seqs = random_sequences(40, seed=1)
@@ -83,3 +93,33 @@ def tiny():
         data = tiny_dataset(task)
         out[task] = (data, make_split(data, DataConfig(val_fraction=0.2, test_fraction=0.2)))
     return out
+
+
+@pytest.fixture
+def fresh_dashboard(tmp_path, monkeypatch):
+    """An AppTest dashboard with its own run folder, run store and empty job list."""
+    from dashboard.state import job_manager, run_store
+
+    monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path / "runs"))
+    monkeypatch.delenv("PROTSCOPE_DB", raising=False)
+    job_manager.clear()
+    run_store.clear()
+    yield
+    job_manager().stop_all()
+    job_manager.clear()
+    run_store.clear()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright, one per test module (skipped without one, except under CI)."""
+    from dashboard.serve import launch_chromium
+    from tests.e2e.browser import need_browser
+
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()

@@ -13,19 +13,7 @@ from tests.conftest import csv_bytes, random_sequences
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_jobs(tmp_path, monkeypatch):
-    """Each test gets its own run folder and an empty job list."""
-    from dashboard.state import job_manager, run_store
-
-    monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.delenv("PROTSCOPE_DB", raising=False)
-    job_manager.clear()
-    run_store.clear()
-    yield
-    job_manager().stop_all()
-    job_manager.clear()
-    run_store.clear()
+pytestmark = pytest.mark.usefixtures("fresh_dashboard")
 
 
 def app(**query) -> AppTest:

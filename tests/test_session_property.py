@@ -25,18 +25,7 @@ TRAIN_WIDGETS = {"epochs": ("number_input", (3, 7, 12)), "batch_size": ("number_
 DATA_WIDGETS = {"val_fraction": ("number_input", (0.1, 0.2)), "split_seed": ("number_input", (0, 5))}
 
 
-@pytest.fixture(autouse=True)
-def fresh_server(tmp_path, monkeypatch):
-    from dashboard.state import job_manager, run_store
-
-    monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path / "runs"))
-    monkeypatch.delenv("PROTSCOPE_DB", raising=False)
-    job_manager.clear()
-    run_store.clear()
-    yield
-    job_manager().stop_all()
-    job_manager.clear()
-    run_store.clear()
+pytestmark = pytest.mark.usefixtures("fresh_dashboard")
 
 
 def new_session() -> AppTest:

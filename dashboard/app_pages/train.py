@@ -85,6 +85,7 @@ if state.pop("start_now", False) and config is not None:  # the first screen's o
     start = True
 if start and (job := submit()) is not None:
     live_job, running = job, True
+    live_record = repo.find(job.run_id)
 paused = running and live_job.snapshot().status == "paused"
 if buttons[1].button("Resume" if paused else "Pause", disabled=not running, width="stretch"):
     (live_job.trainer.resume if paused else live_job.trainer.pause)()
@@ -97,10 +98,9 @@ st.caption("Sanity checks, before a long run: can this model learn at all, at wh
 checks.buttons(st.columns(3), config, data, split)
 checks.panel()
 
-if ws.live_run and (live_job is not None or repo.find(ws.live_run) is not None):
-    record = repo.find(ws.live_run)
+if live_job is not None or live_record is not None:
     st.subheader(f"Run {ws.live_run}")
-    st.caption(record.title if record else live_job.label)
+    st.caption(live_job.label if live_job is not None else live_record.title)
     live.show(ws.live_run)
 else:
     st.info("Press **Train** to start. The training loss appears within a second or two, per batch; "

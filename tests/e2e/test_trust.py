@@ -13,25 +13,14 @@ import time
 
 import pytest
 
-from dashboard.serve import Server, launch_chromium
+from dashboard.serve import Server
 from tests.conftest import csv_bytes, random_sequences
-from tests.e2e.browser import (ROOT, go, need_browser, open_expander, open_page, pause, press, progress_text, rows,
+from tests.e2e.browser import (ROOT, go, open_expander, open_page, pause, press, progress_text, rows,
                                run_id_on, shot, start, stop, upload, wait_idle, wait_until)
 
 TTL_S = 3
 QUICK = "model=mlp&encoding=aac&hidden=32&epochs=2"  # an eSOL epoch in a fraction of a second
 LONG = "model=mlp&encoding=aac&hidden=32&epochs=10000"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

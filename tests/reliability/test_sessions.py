@@ -8,14 +8,11 @@
 """
 import re
 import signal
-import sqlite3
-import time
-from pathlib import Path
 
 import pytest
 
-from dashboard.serve import Server, launch_chromium
-from tests.e2e.browser import need_browser, start
+from dashboard.serve import Server
+from tests.e2e.browser import rows, start, wait_until
 
 # Small runs: an MLP on composition trains an eSOL epoch in a fraction of a second.
 QUICK = "/train?model=mlp&encoding=aac&epochs=3&hidden=32"
@@ -24,37 +21,11 @@ LONG = "/train?model=mlp&encoding=aac&epochs=10000&hidden=32"
 
 
 @pytest.fixture(scope="module")
-def browser():
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def server(browser, tmp_path_factory):
     """One server for the module (2 training slots); the kill -9 test, last, kills and restarts it."""
     server = start(Server(tmp_path_factory.mktemp("runs"), PROTSCOPE_MAX_RUNS="2"))
     yield server
     server.stop()
-
-
-def rows(db: Path, sql: str, *args) -> list[tuple]:
-    with sqlite3.connect(db, timeout=30) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def wait_until(check, timeout=120.0, every=0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {check.__doc__ or check}")
 
 
 def open_train_page(context, url: str):
