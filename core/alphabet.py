@@ -20,7 +20,6 @@ TOKEN_LETTERS = "-" + ALPHABET + "X"  # token -> letter, for decoding
 # Ambiguous or non-standard symbols. Policy "map" turns them into X; policy "reject" refuses them.
 # B (D/N), Z (E/Q), J (I/L), U selenocysteine, O pyrrolysine, X unknown, * stop, - and . gaps.
 NONSTANDARD = "XBZJUO*-."
-NUCLEOTIDES = "ACGTUN"
 
 _INVALID = 255
 _NONSTANDARD = 254
@@ -30,10 +29,6 @@ for _i, _aa in enumerate(ALPHABET, start=1):
     _LOOKUP[ord(_aa)] = _i
 for _c in NONSTANDARD:
     _LOOKUP[ord(_c)] = _NONSTANDARD
-
-_IS_NUCLEOTIDE = np.zeros(256, dtype=bool)
-_IS_NUCLEOTIDE[[ord(c) for c in NUCLEOTIDES]] = True
-
 
 def raw_bytes(sequences: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """All sequences as one uint8 array of ASCII bytes, plus the (N,) int64 lengths.
@@ -48,18 +43,6 @@ def raw_bytes(sequences: list[str]) -> tuple[np.ndarray, np.ndarray]:
 def classify_bytes(raw: np.ndarray) -> np.ndarray:
     """Token codes for raw bytes: 1..20 standard, 254 non-standard, 255 invalid."""
     return _LOOKUP[raw]
-
-
-def nucleotide_only(raw: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(N,) bool: sequences made only of A, C, G, T, U and N (DNA or RNA given as protein)."""
-    if raw.size == 0:
-        return np.zeros(len(lengths), dtype=bool)
-    not_nt = ~_IS_NUCLEOTIDE[raw]  # bool, one byte per residue
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    has_other = np.zeros(len(lengths), dtype=bool)
-    nonempty = lengths > 0
-    has_other[nonempty] = np.logical_or.reduceat(not_nt, starts[nonempty])
-    return nonempty & ~has_other
 
 
 def row_of_position(lengths: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import ProtScopeError, list_some
-from core.readers import RawTable
+from core.composition import column_evidence
+from core.raw_table import RawTable
 
 ROLES = ("id", "sequence", "label", "residue_label", "mask", "split")
 
@@ -91,14 +92,37 @@ def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> 
                 if col:
                     chosen[role] = col
     if "sequence" not in chosen:
-        raise ProtScopeError("no column looks like protein sequences", where=table.source,
-                             fix=f"name the sequence column 'sequence', or choose it from: "
-                                 f"{', '.join(table.columns)}")
-    if "sequence" not in overrides:
+        raise _no_sequence_column(table)
+    if "sequence" not in overrides and table.kind == "table" and table.named_header:
         _check_not_swapped(table, chosen["sequence"])
+    _check_not_words(table, chosen["sequence"], named="sequence" in overrides or _key(chosen["sequence"]) in EXACT)
     if "mask" in chosen and "residue_label" not in chosen:
         del chosen["mask"]
     return ColumnMap(**chosen)
+
+
+def _no_sequence_column(table: RawTable) -> ProtScopeError:
+    """Say what each column looked like, so the user sees why none was taken as proteins."""
+    seen = []
+    for col in table.columns[:12]:
+        evidence = column_evidence(table.values[col])
+        seen.append(f"'{col}' ({evidence.reason or evidence.kind})")
+    more = f" and {len(table.columns) - 12} more" if len(table.columns) > 12 else ""
+    return ProtScopeError("no column looks like protein sequences; the columns seen were " + "; ".join(seen) + more,
+                          where=table.source, fix="upload a file with a column of protein sequences (one-letter "
+                                                  "amino-acid codes), or choose the sequence column yourself")
+
+
+def _check_not_words(table: RawTable, seq_col: str, named: bool) -> None:
+    """A column of words is never read as proteins, whatever its name: upper-casing 'Iris-setosa'
+    would give letters, but not a protein. Few distinct values are taken as categories only in a
+    column the user did not name 'sequence' (a dataset may repeat its proteins)."""
+    evidence = column_evidence(table.values[seq_col])
+    refused = ("words",) if named else ("words", "labels")
+    if evidence.kind in refused and table.kind == "table":
+        raise ProtScopeError(f"column '{seq_col}' does not hold protein sequences: {evidence.reason}",
+                             where=table.source, fix="choose the column of protein sequences (one-letter amino-acid "
+                                                     f"codes); the columns are: {', '.join(table.columns)}")
 
 
 def _check_not_swapped(table: RawTable, seq_col: str) -> None:
@@ -108,7 +132,7 @@ def _check_not_swapped(table: RawTable, seq_col: str) -> None:
     letters = np.mean([_letters_only(v) for v in values]) if values else 1.0
     if letters >= 0.5:
         return
-    proteins = [c for c in table.columns if c != seq_col and _protein_fraction(table.values[c][:500]) >= 0.9]
+    proteins = [c for c in table.columns if c != seq_col and column_evidence(table.values[c]).kind == "protein"]
     if proteins:
         raise ProtScopeError(f"column '{seq_col}' does not hold protein sequences (its first value is "
                              f"{values[0]!r}), but column '{proteins[0]}' does: the columns look swapped",
@@ -135,16 +159,19 @@ def _content_fits(table: RawTable, role: str, col: str) -> bool:
         return all(v.lower() in SPLIT_VALUES for v in set(values) if v)
     if role == "mask":
         return all(set(v) <= {"0", "1"} for v in values[:200])
+    if role == "sequence":
+        return column_evidence(values).is_sequence
     return True
 
 
 def _by_content(table: RawTable, role: str, taken: set[str], chosen: dict[str, str]) -> str:
     free = [c for c in table.columns if c not in taken and c != "description"]
-    sample = slice(0, 500)
     if role == "sequence":
-        scores = {c: _protein_fraction(table.values[c][sample]) for c in free}
-        best = max(scores, key=scores.get, default="")
-        return best if best and scores[best] >= 0.9 else ""
+        evidence = {c: column_evidence(table.values[c]) for c in free}
+        proteins = [c for c in free if evidence[c].kind == "protein"]
+        if proteins:
+            return max(proteins, key=lambda c: evidence[c].protein_vs_english)
+        return next((c for c in free if evidence[c].kind == "nucleotide"), "")
     if role in ("residue_label", "mask") and "sequence" in chosen:
         return _per_residue_column(table, free, chosen["sequence"], want_mask=role == "mask")
     if role == "label" and "residue_label" not in chosen:
@@ -174,13 +201,6 @@ def _per_residue_column(table: RawTable, free: list[str], sequence_col: str, wan
         if same >= 0.9 and is_mask == want_mask and (is_mask or (len(letters) <= 20 and not _numeric(vals))):
             return c
     return ""
-
-
-def _protein_fraction(values: list[str]) -> float:
-    if not values:
-        return 0.0
-    ok = [len(v) >= 5 and _letters_only(v) for v in values]
-    return float(np.mean(ok))
 
 
 def _letters_only(value: str) -> bool:
@@ -230,7 +250,12 @@ def concat(parts: list[Records]) -> Records:
 
 
 def join_labels(fasta: RawTable, labels: RawTable, id_col: str = "") -> RawTable:
-    """Add the columns of a label CSV to a FASTA table, matching FASTA ids to the CSV's id column."""
+    """Add the columns of a label CSV to a table of sequence records, matching their ids.
+
+    The label file always wins: labels a FASTA header might carry are not used. Each record is matched
+    on its id as written first, then on its accession (sp|P12345|NAME -> P12345), then on the part
+    before the first '|'.
+    """
     id_col = id_col or _by_name(labels, "id", set(), {}) or labels.columns[0]
     if id_col not in labels.values:
         raise ProtScopeError(f"the label file has no column '{id_col}'", where=labels.source,
@@ -242,21 +267,29 @@ def join_labels(fasta: RawTable, labels: RawTable, id_col: str = "") -> RawTable
                                  f"{labels.lines[i]}, column '{id_col}'",
                                  fix="give each id one row in the label file")
         index[key] = i
-    # UniProt headers (sp|P12345|NAME) are matched on their accession too.
-    found = [index.get(fid, index.get(fid.split("|")[1] if fid.count("|") >= 2 else fid))
-             for fid in fasta.values["id"]]
+    accessions = fasta.values.get("accession") or [""] * len(fasta)
+    found = []
+    for fid, accession in zip(fasta.values["id"], accessions):
+        keys = (fid, accession, fid.split("|", 1)[0])
+        found.append(next((index[k] for k in keys if k and k in index), None))
     missing = [fid for fid, i in zip(fasta.values["id"], found) if i is None]
     if missing:
-        raise ProtScopeError(f"{len(missing):,} FASTA records have no row in the label file "
-                             f"({list_some(missing)})", where=f"{labels.source}, column '{id_col}'",
-                             fix="add a label row for each FASTA id, or remove those records")
-    values = dict(fasta.values)
+        raise ProtScopeError(f"{len(missing):,} of {len(found):,} sequence records have no row in the label file "
+                             f"({list_some(missing)}); its ids look like {list_some(list(index)[:3], 3)}",
+                             where=f"{labels.source}, column '{id_col}'",
+                             fix="add a label row for each record id, written as after the '>' up to the first "
+                                 "space (or its accession), or remove those records")
+    values = {k: v for k, v in fasta.values.items() if k != "description"}
     for col in labels.columns:
         if col != id_col:
             name = col if col not in values else f"{col}_labels"
             values[name] = [labels.values[col][i] for i in found]
+    values["description"] = fasta.values["description"]
     notes = list(fasta.notes) + list(labels.notes)
+    if fasta.header_labels:
+        notes.append(f"{fasta.source}: the headers also look like they carry labels "
+                     f"({', '.join(fasta.header_labels)}); the label file's are used instead")
     unused = len(index) - len(set(found))
     if unused:
-        notes.append(f"{labels.source}: {unused:,} label rows match no FASTA record and were ignored")
-    return RawTable(fasta.source, "fasta", list(values), values, fasta.lines, notes)
+        notes.append(f"{labels.source}: {unused:,} label rows match no sequence record and were ignored")
+    return RawTable(fasta.source, fasta.kind, list(values), values, fasta.lines, notes, format=fasta.format)

@@ -16,12 +16,16 @@ import pandas as pd
 
 from core import alphabet
 from core.columns import SPLIT_VALUES, ColumnMap, Records
+from core.composition import nucleotide_rows
 from core.config import DataConfig
 from core.errors import Origin, ProtScopeError, list_some
 from core.labels import class_balance_notes, parse_labels, parse_masks, parse_residue_labels
 
 SPLITS = ("train", "val", "test")
 MIN_ROWS = 20
+# Over this many residues, a protein set shows more than this many distinct letters.
+MIN_ALPHABET_RESIDUES = 200
+MAX_TINY_ALPHABET = 5
 # Zero-width characters that copy-paste from web pages leaves inside sequences.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
@@ -267,14 +271,35 @@ def _apply_alphabet(raw, lengths, cfg: DataConfig, where, warnings) -> np.ndarra
 
 
 def _check_not_dna(raw, lengths, keep, where, warnings) -> None:
-    dna = alphabet.nucleotide_only(raw, lengths) & keep & (lengths >= 10)
+    """Refuse DNA or RNA given as protein (gaps and IUPAC codes allowed), and warn about a few such rows."""
+    dna = nucleotide_rows(raw, lengths) & keep & (lengths >= 10)
     if dna.sum() > 0.5 * keep.sum():
-        raise ProtScopeError(f"{dna.sum():,} of {keep.sum():,} sequences contain only A, C, G, T/U and N: "
-                             "this looks like DNA or RNA, not protein", where=where(int(np.argmax(dna)), "sequence"),
-                             fix="translate the sequences to protein first (e.g. Biopython Seq.translate())")
+        raise ProtScopeError(f"{dna.sum():,} of {keep.sum():,} sequences are made of nucleotide letters (A, C, G, T/U, "
+                             "N and IUPAC codes, with gaps): this looks like DNA or RNA, not protein",
+                             where=where(int(np.argmax(dna)), "sequence"),
+                             fix="translate the sequences to protein first (e.g. Biopython Seq.translate()), or "
+                                 "upload the protein file")
     if dna.any():
         warnings.append(f"{dna.sum():,} sequences look like DNA (only A, C, G, T): rows "
                         f"{list_some((np.flatnonzero(dna) + 1).tolist())}")
+    _check_alphabet_size(raw, lengths, keep, where)
+
+
+def _check_alphabet_size(raw, lengths, keep, where) -> None:
+    """Proteins use nearly all 20 amino acids; a few letters over many residues are labels or codes
+    (secondary structure H/E/C, a/b/c states), not residues."""
+    kept = np.repeat(keep, lengths)
+    letters = raw[kept & (raw >= ord("A")) & (raw <= ord("Z"))]
+    if letters.size < MIN_ALPHABET_RESIDUES:
+        return
+    used = np.flatnonzero(np.bincount(letters, minlength=256))
+    if used.size <= MAX_TINY_ALPHABET:
+        shown = ", ".join(chr(c) for c in used)
+        first = int(np.argmax(keep)) if keep.any() else 0
+        raise ProtScopeError(f"the {letters.size:,} residues use only {used.size} different letters ({shown}), where "
+                             "proteins use nearly all 20 amino acids: these look like per-residue labels (such as "
+                             "secondary structure) or codes, not protein sequences", where=where(first, "sequence"),
+                             fix="choose the column of amino-acid sequences as the sequence column")
 
 
 def _dedupe(seqs, records: Records, keep, warnings) -> np.ndarray:

@@ -153,20 +153,27 @@ def load_bytes(data: bytes, filename: str, cfg: DataConfig, label_data: bytes | 
 
 def read_columns(data: bytes, filename: str) -> tuple[list[str], ColumnMap]:
     """The columns of an uploaded file and the roles ProtScope would give them (for the UI)."""
-    table = read_bytes(data, filename)
+    table = read_bytes(data, filename).with_header_labels()
     return table.columns, detect_columns(table)
 
 
 def _from_tables(table: RawTable, labels: RawTable | None, cfg: DataConfig,
                  require_labels: bool = True) -> ProteinData:
-    if labels is not None:
-        if table.kind != "fasta":
-            raise ProtScopeError("a separate label file is only used with a FASTA file",
-                                 where=labels.source, fix="put the labels in a column of the CSV instead")
-        table = join_labels(table, labels, cfg.id_col if cfg.id_col in labels.values else "")
+    table = combined(table, labels, cfg.id_col)
     columns = detect_columns(table, _overrides(cfg))
     return build_dataset(standardise(table, columns), cfg, name=table.source, notes=table.notes,
                          require_labels=require_labels)
+
+
+def combined(table: RawTable, labels: RawTable | None, id_col: str = "") -> RawTable:
+    """One table from a sequence file and its label file; without one, the labels its headers carry."""
+    if labels is None:
+        return table.with_header_labels()
+    if table.kind != "records":
+        raise ProtScopeError("a separate label file is only used with a file of sequence records "
+                             f"(FASTA, GenBank ...); this is {table.format}", where=labels.source,
+                             fix="put the labels in a column of the table instead")
+    return join_labels(table, labels, id_col if id_col in labels.values else "")
 
 
 def _overrides(cfg: DataConfig) -> dict[str, str]:

@@ -13,6 +13,7 @@ import numpy as np
 from core import alphabet
 from core.batches import to_device
 from core.checkpoint import load_checkpoint
+from core.composition import nucleotide_rows
 from core.dataset import ProteinData
 from core.device import resolve_device
 from core.evaluate import predict
@@ -38,8 +39,10 @@ def clean_sequence(raw: str) -> tuple[str, str]:
     if bad:
         i, c = bad[0]
         return "", f"'{c}' at position {i + 1} is not an amino-acid letter ({len(bad)} such characters)"
-    if set(seq) <= set(alphabet.NUCLEOTIDES) and len(seq) >= 10:
-        return "", "looks like DNA/RNA (only A, C, G, T/U, N); translate it to protein first"
+    raw, lengths = alphabet.raw_bytes([seq])
+    if len(seq) >= 10 and nucleotide_rows(raw, lengths)[0]:
+        return "", ("looks like DNA/RNA (only nucleotide letters A, C, G, T/U, N and IUPAC codes); "
+                    "translate it to protein first")
     return seq, ""
 
 

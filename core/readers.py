@@ -1,46 +1,32 @@
 """Turn the bytes of an uploaded or built-in file into a RawTable of text columns.
 
-Handles CSV and TSV (delimiter sniffed, UTF-8 BOM, CRLF, quoted fields), FASTA (read with
-Biopython; labels from `>id label=1` or `>id|1` headers) and gzip. It knows nothing about
-proteins: deciding which column is what, and validating values, happens in `columns` and
-`dataset`. Anything that cannot be read raises ProtScopeError naming the file and line.
+The format comes from the content, not the name: compression by magic bytes (`compression`),
+binary files named by theirs, then sequence formats sniffed from the first lines (`formats`:
+FASTA, GenBank, EMBL, SwissProt, UniProt XML, Clustal, Stockholm, PHYLIP, PIR, ...). Text that no
+sequence format claims is read as CSV or TSV (delimiter sniffed, UTF-8 BOM, CRLF, quoted fields).
+It knows nothing about proteins: deciding which column is what, and validating values, happens in
+`columns` and `dataset`. Anything that cannot be read raises ProtScopeError naming the file and line.
 """
 from __future__ import annotations
 
 import csv
 import io
 import re
-import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from Bio.SeqIO.FastaIO import SimpleFastaParser
-
+from core.composition import column_evidence
+from core.compression import unpack
 from core.errors import ProtScopeError
+from core.formats import FORMATS, binary_kind, read_format, sniff
+from core.raw_table import RawTable
+
+__all__ = ["RawTable", "read_bytes", "read_path", "decode_text", "MAX_BYTES"]
 
 MAX_BYTES = 200 * 1024 * 1024  # same as the dashboard's upload limit
-FASTA_SUFFIXES = {".fasta", ".fa", ".faa", ".fas", ".fna", ".fsa", ".pep"}
-# Header keys in `>id key=value` that may carry labels; others (UniProt's OS=, OX=...) are ignored.
-FASTA_LABEL_KEYS = {"label", "class", "y", "target", "value", "split", "set", "fold",
-                    "solubility", "fitness", "activity", "score"}
+FASTA_SUFFIXES = {".fasta", ".fa", ".faa", ".fas", ".fna", ".fsa", ".pep", ".aa", ".pro", ".mfa", ".a3m"}
 MAX_COLUMNS = 1000
-_SEQUENCE_LETTERS = set("ACDEFGHIKLMNPQRSTVWYXBZJUO")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-@dataclass
-class RawTable:
-    """Text columns read from one file, with the physical line each record starts on."""
-
-    source: str
-    kind: str  # "csv" or "fasta"
-    columns: list[str]
-    values: dict[str, list[str]]
-    lines: list[int]
-    notes: list[str] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.lines)
+READ_FORMATS = ", ".join(f.title for f in FORMATS if f.read is not None)
 
 
 def read_path(path: str | Path, max_bytes: int = MAX_BYTES, max_rows: int | None = None) -> RawTable:
@@ -56,48 +42,35 @@ def read_path(path: str | Path, max_bytes: int = MAX_BYTES, max_rows: int | None
 
 def read_bytes(data: bytes, name: str, max_bytes: int = MAX_BYTES,
                max_rows: int | None = None) -> RawTable:
-    """Parse a CSV, TSV or FASTA file (optionally gzipped) given as bytes."""
+    """Parse a table or sequence file (optionally compressed) given as bytes."""
     if len(data) > max_bytes:
         raise ProtScopeError(f"file is {len(data) / 2**20:,.0f} MB; the limit is "
                              f"{max_bytes / 2**20:,.0f} MB", where=name, fix="split the file")
-    data, name = _gunzip(data, name, max_bytes)
-    text, notes = decode_text(data, name)
+    _refuse_binary(data, name)
+    data, name, notes = unpack(data, name, max_bytes)
+    _refuse_binary(data, name)
+    text, decode_notes = decode_text(data, name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    head = text[:65536].split("\n")
-    first = next((ln for ln in head if ln.strip() and not ln.startswith(";")), "")
-    named_fasta = Path(name).suffix.lower() in FASTA_SUFFIXES
-    if first.lstrip().startswith(">") or (named_fasta and any(ln.startswith(">") for ln in head)):
-        table = _read_fasta(text, name)
-    elif named_fasta:
+    fmt = sniff(text)
+    if fmt is not None:
+        table = read_format(fmt, text, name)
+    elif Path(name).suffix.lower() in FASTA_SUFFIXES:
         raise ProtScopeError("the file is named like FASTA but has no '>' header line",
                              where=f"{name}, line 1", fix="start each record with '>id', then the sequence")
     else:
         table = _read_delimited(text, name, max_rows)
-    table.notes[:0] = notes
+    table.notes[:0] = notes + decode_notes
     if max_rows is not None and len(table) > max_rows:
         raise ProtScopeError(f"the file has {len(table):,} records; the limit is {max_rows:,}",
                              where=name, fix="use a subset of the file or raise max_rows")
     return table
 
 
-def _gunzip(data: bytes, name: str, max_bytes: int) -> tuple[bytes, str]:
-    if data[:2] != b"\x1f\x8b":
-        if data[:4] == b"PK\x03\x04":
-            raise ProtScopeError("this is a ZIP archive (or an Excel workbook), not a text file",
-                                 where=name, fix="extract the CSV or FASTA inside, or save the sheet as CSV")
-        return data, name
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(data, max_bytes + 1)
-    except zlib.error as exc:
-        raise ProtScopeError(f"the gzip data is corrupt ({exc})", where=name,
-                             fix="compress the file again or upload it uncompressed") from None
-    if len(out) > max_bytes:
-        raise ProtScopeError(f"the file unpacks to more than {max_bytes / 2**20:,.0f} MB", where=name,
-                             fix="split the file")
-    if not inflater.eof:
-        raise ProtScopeError("the gzip file is truncated", where=name, fix="compress the file again")
-    return out, re.sub(r"\.gz$", "", name, flags=re.IGNORECASE)
+def _refuse_binary(data: bytes, name: str) -> None:
+    what = binary_kind(data)
+    if what:
+        raise ProtScopeError(f"this is {what}, not a text file of sequences", where=name,
+                             fix="upload the protein sequences as FASTA, or a CSV with a sequence column")
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
@@ -112,17 +85,11 @@ def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
             except UnicodeDecodeError:
                 raise ProtScopeError(f"the file starts with a {codec.upper()} mark but is not valid "
                                      f"{codec.upper()}", where=name, fix="save it again as UTF-8") from None
-    if b"\x00" in data[:4096]:
-        # UTF-16 without a byte-order mark: every other byte of ASCII text is zero.
-        sample = data[:4096]
-        for zeros, codec in ((sample[1::2], "utf-16-le"), (sample[0::2], "utf-16-be")):
-            if len(data) % 2 == 0 and zeros.count(0) > 0.9 * len(zeros):
-                try:
-                    return _check_text(data.decode(codec), name), [f"{name}: read as {codec.upper()} text"]
-                except UnicodeDecodeError:
-                    break
-        raise ProtScopeError("this looks like a binary file, not CSV or FASTA text", where=name,
-                             fix="export the data as CSV (UTF-8) or FASTA")
+    if b"\x00" in data:
+        decoded = _utf16_without_bom(data, name)
+        if decoded is not None:
+            return decoded
+        _refuse_nul(data, name)
     try:
         return _check_text(data.decode("utf-8-sig"), name), []
     except UnicodeDecodeError as exc:
@@ -132,9 +99,37 @@ def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
                       "Save it as UTF-8 if ids or labels look garbled"]
 
 
+def _utf16_without_bom(data: bytes, name: str) -> tuple[str, list[str]] | None:
+    """UTF-16 text without a byte-order mark: every other byte of ASCII text is zero."""
+    sample = data[:4096]
+    for zeros, codec in ((sample[1::2], "utf-16-le"), (sample[0::2], "utf-16-be")):
+        if len(data) % 2 == 0 and zeros.count(0) > 0.9 * len(zeros):
+            try:
+                return _check_text(data.decode(codec), name), [f"{name}: read as {codec.upper()} text"]
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _refuse_nul(data: bytes, name: str) -> None:
+    """Many NUL bytes: a binary file. A few in text (a damaged copy, a bad export): say on which line."""
+    count = data.count(0)
+    if count > max(16, len(data) // 100):
+        raise ProtScopeError("this looks like a binary file, not CSV or FASTA text", where=name,
+                             fix="export the data as CSV (UTF-8) or FASTA")
+    first = data.index(0)
+    line = data[:first].count(b"\n") + 1
+    column = first - (data.rfind(b"\n", 0, first) + 1) + 1
+    raise ProtScopeError(f"the file holds {count:,} NUL byte(s) (character code 0), which text never does; "
+                         f"the first is at column {column}", where=f"{name}, line {line}",
+                         fix="the file may be damaged or saved in a binary format: export it again as UTF-8 text, or "
+                             "delete the NUL characters in a text editor")
+
+
 def _check_text(text: str, name: str) -> str:
-    controls = len(_CONTROL.findall(text[:65536]))
-    if controls > max(3, len(text[:65536]) // 1000):
+    sample = text[:65536]
+    controls = len(_CONTROL.findall(sample))
+    if controls > max(3, len(sample) // 100):
         raise ProtScopeError("this looks like a binary file, not CSV or FASTA text", where=name,
                              fix="export the data as CSV (UTF-8) or FASTA")
     return text
@@ -188,11 +183,11 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
     if any(_looks_like_sequence(cell) for cell in header):
         rows.insert(0, header)
         lines.insert(0, header_line)
-        columns = [f"column_{i + 1}" for i in range(len(header))]
+        columns, named = [f"column_{i + 1}" for i in range(len(header))], False
         notes.append(f"{name}: the first line looks like data, not a header; columns are named "
                      "column_1, column_2, ...")
     else:
-        columns, header_notes = _clean_header(header, name)
+        (columns, header_notes), named = _clean_header(header, name), True
         notes += header_notes
     if not rows:
         raise ProtScopeError("the file has a header but no data rows", where=name,
@@ -200,12 +195,15 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
     width = len(columns)
     for record, line in zip(rows, lines):
         if len(record) != width:
+            unknown = "" if width > 1 else (f"; the file matched none of the sequence formats ProtScope reads "
+                                            f"({READ_FORMATS}), so it was read as a table")
             raise ProtScopeError(f"this row has {len(record)} fields but the header has {width} "
-                                 f"(delimiter {delimiter!r})", where=f"{name}, line {line}",
+                                 f"(delimiter {delimiter!r}){unknown}", where=f"{name}, line {line}",
                                  fix="make every row have the same number of fields; quote fields "
                                      "that contain the delimiter")
     values = {col: [r[i].strip() for r in rows] for i, col in enumerate(columns)}
-    return RawTable(name, "csv", columns, values, lines, notes)
+    return RawTable(name, "table", columns, values, lines, notes, format="TSV" if delimiter == "\t" else "CSV",
+                    named_header=named)
 
 
 def _check_column_count(text: str, delimiter: str, name: str) -> None:
@@ -231,39 +229,6 @@ def _clean_header(header: list[str], name: str) -> tuple[list[str], list[str]]:
 
 
 def _looks_like_sequence(cell: str) -> bool:
-    cell = cell.strip().upper()
-    return len(cell) >= 20 and set(cell) <= _SEQUENCE_LETTERS
-
-
-# --- FASTA ----------------------------------------------------------------------------------------
-
-def _read_fasta(text: str, name: str) -> RawTable:
-    lines = text.split("\n")
-    header_lines = [i + 1 for i, ln in enumerate(lines) if ln.startswith(">")]
-    first = header_lines[0]
-    for i, ln in enumerate(lines[: first - 1]):
-        if ln.strip() and not ln.startswith(";"):
-            raise ProtScopeError("text before the first '>' header", where=f"{name}, line {i + 1}",
-                                 fix="remove it or start the file with a '>id' line")
-    records = list(SimpleFastaParser(io.StringIO(text)))
-    ids, seqs, descriptions, extra = [], [], [], {}
-    for n, (title, seq) in enumerate(records):
-        token, _, description = title.strip().partition(" ")
-        if not token:
-            raise ProtScopeError("a header line has no id", where=f"{name}, line {header_lines[n]}",
-                                 fix="write '>id' or '>id label=1'")
-        parts = token.split("|")
-        if len(parts) == 2 and parts[1]:
-            token = parts[0]
-            extra.setdefault("label", {})[n] = parts[1]
-        for key, value in re.findall(r"(\w+)=(\S+)", description):
-            if key.lower() in FASTA_LABEL_KEYS:
-                extra.setdefault(key.lower(), {})[n] = value
-        ids.append(token)
-        seqs.append(seq)
-        descriptions.append(description)
-    values = {"id": ids, "sequence": seqs}
-    for key, by_row in extra.items():
-        values[key] = [by_row.get(i, "") for i in range(len(records))]
-    values["description"] = descriptions
-    return RawTable(name, "fasta", list(values), values, header_lines)
+    """A header cell that is a protein: the file has no header line."""
+    cell = cell.strip()
+    return len(cell) >= 20 and column_evidence([cell]).kind == "protein"

@@ -166,9 +166,11 @@ def split_table(data: ProteinData, split: Split) -> list[dict]:
     for i, name in enumerate(SPLITS):
         index = np.flatnonzero(split.assignment == i)
         row = {"split": name, "proteins": int(index.size)}
-        if data.task == "regression" and index.size:
+        if not index.size:
+            pass  # an empty part (a tiny or one-split file) has no balance to show
+        elif data.task == "regression":
             row.update(mean=float(data.y[index].mean()), std=float(data.y[index].std()))
-        elif data.task == "residue" and index.size:
+        elif data.task == "residue":
             scored = data.residue_mask[index]
             counts = np.bincount(data.residue_y[index][scored], minlength=len(data.classes))
             row["residues"] = int(scored.sum())

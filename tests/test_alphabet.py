@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from core import alphabet
+from core.composition import nucleotide_rows
 from core.errors import ProtScopeError
 from tests.conftest import random_sequences
 
@@ -39,9 +40,9 @@ def test_classify_bytes_marks_nonstandard_and_invalid():
     assert alphabet.classify_bytes(raw).tolist() == [1, 254, 254, 255]
 
 
-def test_nucleotide_only_flags_dna_rows():
-    raw, lengths = alphabet.raw_bytes(["ACGTACGTAC", "MKTAYIAKQR", "", "ACGUN"])
-    assert alphabet.nucleotide_only(raw, lengths).tolist() == [True, False, False, True]
+def test_nucleotide_rows_flags_dna_rows_with_gaps_and_iupac_codes():
+    raw, lengths = alphabet.raw_bytes(["ACGTACGTAC", "MKTAYIAKQR", "", "ACGUN", "AC--GT-RAA-CGTTACG", "ACDEFGHIKL"])
+    assert nucleotide_rows(raw, lengths).tolist() == [True, False, False, True, True, False]
 
 
 def test_row_of_position_maps_back():

@@ -75,7 +75,7 @@ def test_fasta_with_separate_label_csv():
 def test_label_csv_missing_ids_are_listed():
     fasta = "".join(f">p{i}\n{s}\n" for i, s in enumerate(SEQS)).encode()
     labels = csv_bytes(["id", "label"], [[f"p{i}", i % 2] for i in range(20)])
-    with pytest.raises(ProtScopeError, match=r"4 FASTA records have no row.*p20, p21, p22, p23"):
+    with pytest.raises(ProtScopeError, match=r"4 of 24 sequence records have no row in the label file.*p20, p21, p22"):
         load_bytes(fasta, "x.fasta", DataConfig(), label_data=labels)
 
 
