@@ -13,6 +13,7 @@ import numpy as np
 
 from core.errors import ProtScopeError, list_some
 from core.composition import column_evidence
+from core.fasta import accession_of
 from core.raw_table import RawTable
 
 ROLES = ("id", "sequence", "label", "residue_label", "mask", "split")
@@ -172,6 +173,8 @@ def _by_content(table: RawTable, role: str, taken: set[str], chosen: dict[str, s
         if proteins:
             return max(proteins, key=lambda c: evidence[c].protein_vs_english)
         return next((c for c in free if evidence[c].kind == "nucleotide"), "")
+    if role == "id" and not table.named_header and table.kind == "table":
+        return next((c for c in free if len(set(table.values[c])) == len(table) and not _numeric(table.values[c])), "")
     if role in ("residue_label", "mask") and "sequence" in chosen:
         return _per_residue_column(table, free, chosen["sequence"], want_mask=role == "mask")
     if role == "label" and "residue_label" not in chosen:
@@ -254,7 +257,7 @@ def join_labels(fasta: RawTable, labels: RawTable, id_col: str = "") -> RawTable
 
     The label file always wins: labels a FASTA header might carry are not used. Each record is matched
     on its id as written first, then on its accession (sp|P12345|NAME -> P12345), then on the part
-    before the first '|'.
+    before the first '|', then on the accession inside the label file's id.
     """
     id_col = id_col or _by_name(labels, "id", set(), {}) or labels.columns[0]
     if id_col not in labels.values:
@@ -268,10 +271,14 @@ def join_labels(fasta: RawTable, labels: RawTable, id_col: str = "") -> RawTable
                                  fix="give each id one row in the label file")
         index[key] = i
     accessions = fasta.values.get("accession") or [""] * len(fasta)
+    by_accession = {}  # the label file may write 'gi|7525080|ref|NP_051037.1|' where a record says NP_051037.1
+    for key, i in index.items():
+        by_accession.setdefault(accession_of(key), i)
     found = []
     for fid, accession in zip(fasta.values["id"], accessions):
         keys = (fid, accession, fid.split("|", 1)[0])
-        found.append(next((index[k] for k in keys if k and k in index), None))
+        found.append(next((index[k] for k in keys if k and k in index),
+                          next((by_accession[k] for k in (fid, accession) if k and k in by_accession), None)))
     missing = [fid for fid, i in zip(fasta.values["id"], found) if i is None]
     if missing:
         raise ProtScopeError(f"{len(missing):,} of {len(found):,} sequence records have no row in the label file "

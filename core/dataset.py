@@ -16,7 +16,7 @@ import pandas as pd
 
 from core import alphabet
 from core.columns import SPLIT_VALUES, ColumnMap, Records
-from core.composition import nucleotide_rows
+from core.composition import nucleotide_rows, unusual_composition
 from core.config import DataConfig
 from core.errors import Origin, ProtScopeError, list_some
 from core.labels import class_balance_notes, parse_labels, parse_masks, parse_residue_labels
@@ -26,6 +26,12 @@ MIN_ROWS = 20
 # Over this many residues, a protein set shows more than this many distinct letters.
 MIN_ALPHABET_RESIDUES = 200
 MAX_TINY_ALPHABET = 5
+MIN_POOLED_NUCLEOTIDES = 20  # residues: short rows that together are only A, C, G, T are still DNA
+# What a stray character usually means, where it has a well-known meaning elsewhere.
+CHARACTER_HINTS = {":": ": ':' joins the chains of a complex (ColabFold, AlphaFold-multimer); ProtScope reads one "
+                        "chain per row, so give each chain its own row",
+                   "/": ": '/' separates chains in some tools; give each chain its own row",
+                   "?": ": '?' marks missing data in alignment programs; write X for an unknown residue"}
 # Zero-width characters that copy-paste from web pages leaves inside sequences.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
@@ -130,8 +136,8 @@ def build_dataset(records: Records, cfg: DataConfig, name: str = "",
     seqs = _normalise(records.sequences, where, strip_stop=records.residue_labels is None)
     keep = _drop_empty(seqs, records, warnings)
     raw, lengths = alphabet.raw_bytes(seqs)
+    _check_not_dna(raw, lengths, keep, where, warnings)  # first: DNA with a stray '?' is DNA
     codes = _apply_alphabet(raw, lengths, cfg, where, warnings)
-    _check_not_dna(raw, lengths, keep, where, warnings)
 
     task, classes, y, label_notes = _labels(records, cfg, where, require_labels)
     warnings += label_notes
@@ -250,8 +256,9 @@ def _apply_alphabet(raw, lengths, cfg: DataConfig, where, warnings) -> np.ndarra
     bad = np.flatnonzero(codes == 255)
     if bad.size:
         rows, pos = alphabet.row_of_position(lengths, bad[:1])
-        raise ProtScopeError(f"'{chr(raw[bad[0]])}' at position {pos[0] + 1} is not an amino-acid "
-                             f"letter ({bad.size:,} such characters in the file)",
+        char = chr(raw[bad[0]])
+        raise ProtScopeError(f"'{char}' at position {pos[0] + 1} is not an amino-acid "
+                             f"letter ({bad.size:,} such characters in the file){CHARACTER_HINTS.get(char, '')}",
                              where=where(int(rows[0]), "sequence"),
                              fix="use one-letter codes; write X for an unknown residue")
     odd = np.flatnonzero(codes == 254)
@@ -273,6 +280,9 @@ def _apply_alphabet(raw, lengths, cfg: DataConfig, where, warnings) -> np.ndarra
 def _check_not_dna(raw, lengths, keep, where, warnings) -> None:
     """Refuse DNA or RNA given as protein (gaps and IUPAC codes allowed), and warn about a few such rows."""
     dna = nucleotide_rows(raw, lengths) & keep & (lengths >= 10)
+    kept = raw[np.repeat(keep, lengths)]
+    if kept.size >= MIN_POOLED_NUCLEOTIDES and nucleotide_rows(kept, np.array([kept.size]))[0]:
+        dna = keep  # short rows, but together only nucleotide letters
     if dna.sum() > 0.5 * keep.sum():
         raise ProtScopeError(f"{dna.sum():,} of {keep.sum():,} sequences are made of nucleotide letters (A, C, G, T/U, "
                              "N and IUPAC codes, with gaps): this looks like DNA or RNA, not protein",
@@ -283,6 +293,9 @@ def _check_not_dna(raw, lengths, keep, where, warnings) -> None:
         warnings.append(f"{dna.sum():,} sequences look like DNA (only A, C, G, T): rows "
                         f"{list_some((np.flatnonzero(dna) + 1).tolist())}")
     _check_alphabet_size(raw, lengths, keep, where)
+    unusual = unusual_composition(kept)
+    if unusual:
+        warnings.append(unusual)
 
 
 def _check_alphabet_size(raw, lengths, keep, where) -> None:

@@ -1,9 +1,10 @@
 """Read FASTA text (plain, aligned or A3M) into a RawTable of records, ids kept whole as written.
 
-- Text before the first '>' (Pearson's FASTA tools allow a title there) and ';' comment lines inside
-  records are skipped, each with a note saying where; they never become residues.
-- Gaps ('-', '.') of aligned FASTA and A3M are removed with a note: a row is a protein, not an
-  alignment row. A3M's lowercase insert states are residues of the protein and are kept.
+- Text before the first '>' (Pearson's FASTA tools allow a title there) and comment lines inside
+  records (';', and BLAST's '#' and '!') are skipped, each with a note saying where; they never
+  become residues.
+- Gaps ('-', '.', and '_' in rows of equal length) of aligned FASTA and A3M are removed with a note:
+  a row is a protein, not an alignment row. A3M's lowercase insert states are residues and are kept.
 - Header forms: UniProt `db|ACC|NAME` and NCBI `gi|123|ref|ACC|` give an accession column for matching
   a label file. `>id|label` and `>id label=1` only suggest labels (RawTable.header_labels); they are
   used when no label file is given and the values look like labels, never over a label file.
@@ -27,7 +28,9 @@ DATABASES = {"sp", "tr", "gi", "gb", "emb", "dbj", "ref", "pdb", "pir", "prf", "
 MAX_PREAMBLE = 10
 MAX_LABEL_CLASSES = 50
 _HEADER = re.compile(r"^>", flags=re.MULTILINE)
-_COMMENT = re.compile(r"^;[^\n]*\n?", flags=re.MULTILINE)
+_COMMENT = re.compile(r"^[;#!][^\n]*\n?", flags=re.MULTILINE)
+COMMENT_MARKS = ";#!"
+_LABEL_WORD = re.compile(r"[A-Za-z0-9][\w.+-]*")  # not '_0', AlphaFold-multimer's copy index
 _SPACE = re.compile(r"\s+")
 
 
@@ -38,7 +41,7 @@ def read_fasta(text: str, name: str, format_name: str = "FASTA") -> RawTable:
     ids, seqs, descriptions, comment_lines = [], [], [], []
     for n, (start, end) in enumerate(zip(starts, [*starts[1:], len(text)])):
         header, _, body = text[start + 1:end].partition("\n")
-        if ";" in body:
+        if any(mark in body for mark in COMMENT_MARKS):
             comment_lines += [int(header_lines[n]) + 1 + body.count("\n", 0, m.start())
                               for m in _COMMENT.finditer(body)]
             body = _COMMENT.sub("", body)
@@ -50,13 +53,14 @@ def read_fasta(text: str, name: str, format_name: str = "FASTA") -> RawTable:
         descriptions.append(description.strip())
         seqs.append(_SPACE.sub("", body))
     if comment_lines:
-        notes.append(f"{name}: {len(comment_lines):,} ';' comment lines inside records were skipped, not read as "
-                     f"residues (lines {list_some(comment_lines)})")
+        notes.append(f"{name}: {len(comment_lines):,} comment lines (starting with ';', '#' or '!') inside records "
+                     f"were skipped, not read as residues (lines {list_some(comment_lines)})")
     table = RawTable(name, "records", ["id", "sequence", "description"],
                      {"id": ids, "sequence": seqs, "description": descriptions}, header_lines.tolist(), notes,
                      format=format_name)
     table = drop_nucleic_chains(table)
-    remove_gaps(table)
+    aligned = len(seqs) > 1 and len({len(s) for s in seqs}) == 1
+    remove_gaps(table, "-._" if aligned else "-.")
     _accessions(table)
     _suggest_header_labels(table)
     return table
@@ -77,16 +81,18 @@ def _preamble(text: str, name: str) -> list[str]:
             "skipped as a title or comment"]
 
 
-def remove_gaps(table: RawTable) -> None:
-    """Alignment rows become proteins: '-' and '.' removed, in place, with a note saying how many."""
+def remove_gaps(table: RawTable, gaps: str = "-.") -> None:
+    """Alignment rows become proteins: gap characters removed, in place, with a note saying how many."""
     seqs = table.values["sequence"]
-    gapped = sum(1 for s in seqs if "-" in s or "." in s)
+    gapped = sum(1 for s in seqs if any(g in s for g in gaps))
     if not gapped:
         return
-    total = sum(s.count("-") + s.count(".") for s in seqs)
-    table.values["sequence"] = [s.replace("-", "").replace(".", "") for s in seqs]
+    total = sum(s.count(g) for s in seqs for g in gaps)
+    drop = str.maketrans("", "", gaps)
+    table.values["sequence"] = [s.translate(drop) for s in seqs]
     a3m = sum(1 for s in seqs if not (s.isupper() or s.islower()))
-    note = (f"{table.source}: this is an alignment: {total:,} gap characters ('-', '.') were removed from "
+    shown = ", ".join(f"'{g}'" for g in gaps)
+    note = (f"{table.source}: this is an alignment: {total:,} gap characters ({shown}) were removed from "
             f"{gapped:,} of {len(seqs):,} sequences, so each row is the protein itself")
     if a3m:
         note += (f"; {a3m:,} rows mix capitals and small letters (A3M insert states): the small letters are residues "
@@ -130,7 +136,7 @@ def _suggest_header_labels(table: RawTable) -> None:
     ids, n = table.values["id"], len(table)
     suggested: dict[str, list[str]] = {}
     pipe = [i.split("|") for i in ids]
-    if all(len(p) == 2 and p[0] and p[1] and p[0].lower() not in DATABASES for p in pipe):
+    if all(len(p) == 2 and p[0] and _LABEL_WORD.fullmatch(p[1]) and p[0].lower() not in DATABASES for p in pipe):
         words = [p[1] for p in pipe]
         if looks_like_labels(words):
             suggested["label"] = words
@@ -139,6 +145,9 @@ def _suggest_header_labels(table: RawTable) -> None:
         for key, value in re.findall(r"(\w+)=(\S+)", description):
             if key.lower() in LABEL_KEYS:
                 suggested.setdefault(key.lower(), [""] * n)[n_row] = value
+    partial = [key for key, values in suggested.items() if not all(values)]
+    for key in partial:  # a key only some headers carry (a score on the first of a set) is not a label
+        del suggested[key]
     if suggested:
         table.header_labels = suggested
         shown = ", ".join(f"'{k}'" for k in suggested)
@@ -151,7 +160,7 @@ def looks_like_labels(words: list[str]) -> bool:
 
     Whole numbers that differ in every record are more likely record numbers than labels."""
     distinct = len(set(words))
-    few = distinct <= min(MAX_LABEL_CLASSES, len(words) // 2)
+    few = 2 <= distinct <= min(MAX_LABEL_CLASSES, len(words) // 2)
     try:
         numbers = np.asarray(words, dtype=np.float64)
     except ValueError:

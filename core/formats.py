@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from core.errors import ProtScopeError
 from core.fasta import read_fasta, remove_gaps
 from core.raw_table import RawTable
-from core.seqio_records import read_alignment, read_genbank, read_seqio
+from core.seqio_records import read_alignment, read_genbank, read_phylip, read_seqio, read_stockholm
 
 UPLOAD_INSTEAD = "upload the protein sequences as FASTA, or a CSV with a sequence column and a label column"
 # Binary files, by their first bytes, named so the message says what the file is.
@@ -107,6 +107,27 @@ def _fastq(head: Head) -> bool:
         and head.lines[2].startswith("+")
 
 
+def _gff(head: Head) -> bool:
+    if head.any(r"##(gff-version|sequence-region) "):
+        return True
+    rows = [ln.split("\t") for ln in head.lines if not ln.startswith("#")][:5]
+    return bool(rows) and all(len(r) == 9 and r[3].isdigit() and r[4].isdigit() and r[6] in "+-.?" for r in rows)
+
+
+def _intelligenetics(head: Head) -> bool:
+    """IntelliGenetics/MASE: ';' comment blocks, a name line, residues ending in 1 or 2; no '>'."""
+    return head.first.startswith(";") and not any(ln.startswith(">") for ln in head.lines)
+
+
+def _read_intelligenetics(text: str, name: str) -> RawTable:
+    lines = text.split("\n")
+    starts = [i + 1 for i in range(1, len(lines)) if lines[i - 1].startswith(";") and not lines[i].startswith(";")]
+    records = read_seqio(text, name, "ig", "IntelliGenetics", r"^;")
+    records.lines[:] = (starts + records.lines)[: len(records)]
+    remove_gaps(records)
+    return records
+
+
 def _read_pdb(text: str, name: str) -> RawTable:
     return read_seqio(text, name, "pdb-seqres" if "\nSEQRES" in text else "pdb-atom", "PDB", r"^(SEQRES|ATOM)")
 
@@ -129,18 +150,24 @@ FORMATS = (
            read=seqio("uniprot-xml", "UniProt XML", r"^\s*<entry\b")),
     Format("seqxml", "SeqXML", lambda h: _xml_root(h) == "seqXML", read=seqio("seqxml", "SeqXML", r"^\s*<entry\b")),
     Format("blast-xml", "BLAST XML output", lambda h: _xml_root(h) in ("BlastOutput", "BlastXML2"), what=HITS),
+    Format("uniref-xml", "UniRef cluster XML", lambda h: _xml_root(h).startswith("UniRef"),
+           what="clusters of UniProt entries (only each cluster's representative carries a sequence), not a set of "
+                "labelled proteins; download the cluster members from UniProt as FASTA"),
     Format("xml", "an XML file", lambda h: bool(_xml_root(h)), what="XML of a kind ProtScope does not read"),
     Format("fastq", "a FASTQ file", _fastq,
            what="sequencing reads (nucleotides with base qualities), not protein sequences"),
     Format("sam", "a SAM file", first_matches(r"@(HD|SQ|RG|PG)\t"), what="aligned sequencing reads"),
-    Format("stockholm", "Stockholm", starts("# STOCKHOLM"), read=alignio("stockholm", "Stockholm")),
+    Format("stockholm", "Stockholm", lambda h: h.first.startswith("# STOCKHOLM") or h.any(r"#=G[FSCR] "),
+           read=read_stockholm),
+    Format("emboss", "EMBOSS alignment output", lambda h: h.any(r"# (Program|Aligned_sequences): "),
+           what="pairwise alignments reported by an EMBOSS program, not a set of labelled proteins"),
     Format("clustal", "Clustal", first_matches(CLUSTAL), read=alignio("clustal", "Clustal")),
     Format("nexus", "NEXUS", lambda h: h.first.upper().startswith("#NEXUS"), read=alignio("nexus", "NEXUS")),
     Format("msf", "MSF", lambda h: h.any(r".*\bMSF:\s*\d+.*Check:") or h.first.startswith("!!AA_MULTIPLE"),
            read=alignio("msf", "MSF")),
     Format("maf", "MAF", starts("##maf"), read=alignio("maf", "MAF")),
-    Format("genbank", "GenBank/GenPept", starts("LOCUS "), read=read_genbank),
-    Format("swiss", "SwissProt/UniProt text", first_matches(r"ID   \S+\s+.*\d+ AA\.\s*$"),
+    Format("genbank", "GenBank/GenPept", lambda h: h.any(r"LOCUS "), read=read_genbank),
+    Format("swiss", "SwissProt/UniProt text", first_matches(r"ID   [^\s;]+\s+.*\d+ AA\.\s*$"),
            read=seqio("swiss", "SwissProt", r"^ID   ")),
     Format("embl", "EMBL", starts("ID   "), read=lambda t, n: read_genbank(t, n, "embl")),
     Format("pir", "PIR/NBRF", first_matches(r">(P1|F1|DL|DC|RL|RC|N3|N1|XX);"), read=_read_pir),
@@ -149,20 +176,22 @@ FORMATS = (
     Format("blast-text", "BLAST text output", first_matches(r"T?BLAST[NPX]? \d|PSIBLAST \d|RPS-BLAST"), what=HITS),
     Format("blast-tab", "BLAST or FASTA tabular output", _blast_table,
            what="search hits (query id, subject id, % identity, e-value ...), with no sequences in it"),
-    Format("hmmer", "HMMER output", lambda h: first_matches(SEARCH_OUTPUT)(h) or h.any(r"# hmm(scan|search) ::"),
+    Format("hmmer", "HMMER output", lambda h: first_matches(SEARCH_OUTPUT)(h)
+           or h.any(r"# (hmm(scan|search) ::|target name|\s+--- full sequence ---)"),
            what="profile search results or an HMM, not a set of labelled proteins"),
     Format("pdb", "PDB", first_matches(STRUCTURE), read=_read_pdb),
     Format("mmcif", "mmCIF", lambda h: h.first.startswith("data_") and h.any(r"(loop_|_entry\.|_atom_site\.)"),
            read=_read_mmcif),
-    Format("gff", "a GFF file", starts("##gff-version"),
+    Format("gff", "a GFF file", _gff,
            what="genome annotations (feature coordinates), not protein sequences"),
     Format("vcf", "a VCF file", starts("##fileformat=VCF"), what="genetic variants, not protein sequences"),
     Format("newick", "a Newick tree", lambda h: h.first.startswith("(") and h.lines[-1].rstrip().endswith(";"),
            what="a phylogenetic tree, with no sequences in it"),
     Format("json", "a JSON file", starts("{", "["), what="ProtScope does not read JSON as a dataset"),
     Format("phylip", "PHYLIP", lambda h: bool(re.fullmatch(r"\s*\d+\s+\d+(\s+\S+)?\s*", h.first)),
-           read=alignio("phylip-relaxed", "PHYLIP")),
+           read=read_phylip),
     Format("fasta", "FASTA", _fasta_first, read=read_fasta),
+    Format("ig", "IntelliGenetics/MASE", _intelligenetics, read=_read_intelligenetics),
 )
 BY_KEY = {f.key: f for f in FORMATS}
 

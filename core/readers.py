@@ -14,6 +14,7 @@ import io
 import re
 from pathlib import Path
 
+from core.columns import NAMES
 from core.composition import column_evidence
 from core.compression import unpack
 from core.errors import ProtScopeError
@@ -25,6 +26,9 @@ __all__ = ["RawTable", "read_bytes", "read_path", "decode_text", "MAX_BYTES"]
 MAX_BYTES = 200 * 1024 * 1024  # same as the dashboard's upload limit
 FASTA_SUFFIXES = {".fasta", ".fa", ".faa", ".fas", ".fna", ".fsa", ".pep", ".aa", ".pro", ".mfa", ".a3m"}
 MAX_COLUMNS = 1000
+MIN_HEADER_PROTEIN = 8  # letters
+HEADER_PROTEIN_SCORE = 0.3  # nats per letter: 77% of 8-19-residue peptides, 1% of 8+-letter English words
+KNOWN_NAMES = {name for names in NAMES.values() for name in names}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 READ_FORMATS = ", ".join(f.title for f in FORMATS if f.read is not None)
 
@@ -157,7 +161,8 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
         delimiter, text = excel.group(1), "\n" + text[excel.end():]
         notes.append(f"{name}: line 1 'sep={delimiter}' sets the delimiter")
     else:
-        delimiter = _sniff_delimiter(text, name)
+        delimiter = _sniff_delimiter(_without_comments(text), name)
+    text = _skip_comment_lines(text, delimiter, name, notes)
     _check_column_count(text, delimiter, name)
     csv.field_size_limit(max(len(text), 131072))
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -180,7 +185,7 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
                              fix="check for an unclosed quote or a stray quote character") from None
     if header is None:
         raise ProtScopeError("the file has no rows", where=name, fix="add a header and data rows")
-    if any(_looks_like_sequence(cell) for cell in header):
+    if _header_is_data(header, rows):
         rows.insert(0, header)
         lines.insert(0, header_line)
         columns, named = [f"column_{i + 1}" for i in range(len(header))], False
@@ -206,6 +211,35 @@ def _read_delimited(text: str, name: str, max_rows: int | None) -> RawTable:
                     named_header=named)
 
 
+def _without_comments(text: str) -> str:
+    lines = text.split("\n")
+    first = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")), 0)
+    return "\n".join(lines[first:])
+
+
+def _skip_comment_lines(text: str, delimiter: str, name: str, notes: list[str]) -> str:
+    """'#' lines before the header (pandas' comment='#', QIIME, csvkit) are blanked, keeping line numbers.
+    The last of them is the header when it has as many fields as the first data line ('#OTU ID\tf1...')."""
+    lines = text.split("\n")
+    leading = 0
+    while leading < len(lines) and (lines[leading].startswith("#") or not lines[leading].strip()):
+        leading += 1
+    comments = [i for i in range(leading) if lines[i].startswith("#")]
+    if not comments or leading == len(lines):
+        return text
+    last = comments[-1]
+    if lines[last].count(delimiter) and lines[last].count(delimiter) == lines[leading].count(delimiter):
+        lines[last] = lines[last][1:]
+        comments.pop()
+    if not comments:
+        return "\n".join(lines)
+    for i in comments:
+        lines[i] = ""
+    notes.append(f"{name}: {len(comments)} comment line(s) starting with '#' before the header were skipped "
+                 f"(line {comments[0] + 1}: '{text.split(chr(10))[comments[0]][:40]}')")
+    return "\n".join(lines)
+
+
 def _check_column_count(text: str, delimiter: str, name: str) -> None:
     """Refuse absurdly wide rows before the CSV reader builds millions of empty fields."""
     for number, line in enumerate(text.split("\n"), start=1):
@@ -228,7 +262,35 @@ def _clean_header(header: list[str], name: str) -> tuple[list[str], list[str]]:
     return columns, notes
 
 
-def _looks_like_sequence(cell: str) -> bool:
-    """A header cell that is a protein: the file has no header line."""
-    cell = cell.strip()
-    return len(cell) >= 20 and column_evidence([cell]).kind == "protein"
+def _header_is_data(header: list[str], rows: list[list[str]]) -> bool:
+    """Is the first line a protein record rather than column names (a file with no header line)?
+
+    Yes when a cell is a protein of 20+ residues; or, over a column of proteins, when its cell is a
+    protein-like 8+ letters that is no column name ProtScope knows; or when that cell is protein-like
+    and another is a number over a column of numbers (names are rarely numbers; labels often are).
+    """
+    cells = [c.strip() for c in header]
+    if any(len(c) >= 20 and column_evidence([c]).kind == "protein" for c in cells):
+        return True
+    sample = rows[:200]
+    for i, cell in enumerate(cells):
+        column = [r[i].strip() for r in sample if len(r) > i]
+        if not cell.isalpha() or re.sub(r"[^a-z0-9]", "", cell.lower()) in KNOWN_NAMES or \
+                column_evidence(column).kind != "protein":
+            continue
+        score = column_evidence([cell]).protein_vs_english
+        if len(cell) >= MIN_HEADER_PROTEIN and score >= HEADER_PROTEIN_SCORE:
+            return True
+        numbers = [j for j, c in enumerate(cells) if j != i and _number(c) and all(_number(r[j]) for r in sample
+                                                                                  if len(r) > j)]
+        if score > 0 and numbers:
+            return True
+    return False
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False

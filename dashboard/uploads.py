@@ -64,12 +64,15 @@ def remove() -> None:
 
 
 def upload_form(ws: Workspace) -> None:
-    st.file_uploader("A CSV, TSV or FASTA of sequences with labels (optionally .gz)", key="upload_file",
-                     type=["csv", "tsv", "txt", "fasta", "fa", "faa", "fas", "gz"], on_change=take_upload,
+    # Any name is taken: the format is read from the content (FASTA, GenBank, UniProt, Clustal ...;
+    # gzip, bz2, xz, zip), and a file that is not a protein dataset is refused in words, by name.
+    st.file_uploader("A CSV or FASTA of sequences with labels, or GenBank, UniProt, Clustal, Stockholm ... "
+                     "(compressed too)", key="upload_file", type=None, on_change=take_upload,
                      help="One row (or record) per protein: a sequence column and a label column. FASTA headers "
-                          "may carry the label as `label=...` or `id|label`. To replace the file, drop another here.")
-    st.file_uploader("Optional: a label CSV for a FASTA file (joined on the protein id)", type=["csv"],
-                     key="label_file", on_change=take_labels)
+                          "may carry the label as `label=...` or `id|label`; a label file below always wins. "
+                          "README's *Data formats* lists every format. To replace the file, drop another here.")
+    st.file_uploader("Optional: a label CSV for a sequence file (joined on the protein id as written, or its "
+                     "accession)", type=["csv", "tsv", "txt", "gz"], key="label_file", on_change=take_labels)
     if ws.upload is None:
         if ws.wanted:
             st.warning(f"This link was made with the file **{ws.wanted['name']}** (sha256 "

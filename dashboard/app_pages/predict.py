@@ -29,8 +29,8 @@ with pasted:
     text = st.text_area("One sequence per line, or FASTA", key="predict_text", height=160,
                         placeholder=">my_protein\nMKTAYIAKQRQISFVKSHFSRQ...")
 with uploaded:
-    file = st.file_uploader("A FASTA or CSV with a sequence column", type=["fasta", "fa", "faa", "fas", "csv", "tsv",
-                                                                          "txt", "gz"], key="predict_file")
+    file = st.file_uploader("A FASTA or CSV with a sequence column (or GenBank, UniProt ..., compressed too)",
+                            type=None, key="predict_file")
 
 if st.button("Predict", type="primary"):
     try:
