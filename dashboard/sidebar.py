@@ -25,7 +25,8 @@ def session_name(ws: Workspace) -> None:
     from dashboard.binding import show
 
     show("owner_name", ws.owner_name)
-    st.text_input("Your name, shown with your runs", key="owner_name", on_change=_renamed, max_chars=40,
+    st.text_input("Your name, shown with your runs", key="owner_name", value=ws.owner_name, on_change=_renamed,
+                  max_chars=40,
                   placeholder="e.g. Ada", help="Runs you train are yours: Train, Evaluate and Predict show yours "
                   "first. Your name tells classmates whose run is whose on Compare.")
 

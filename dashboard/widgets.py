@@ -42,29 +42,35 @@ def control(key: str, container=st, disabled: bool = False, options=None, format
     meta = describe_field(key)
     kind, value = meta["type"], session.workspace().settings[key]
     common = dict(help=help or meta["help"], disabled=disabled)
+    # Every widget also gets the workspace value as its default: a browser that has lost a widget's state
+    # (it does, after a file upload) sends the default back, which must never be the minimum or the first
+    # choice. (Hence global.disableWidgetStateDuplicationWarning in .streamlit/config.toml.)
     if key == "lr":
         steps = sorted(set(LR_STEPS) | {float(value)})
-        return container.select_slider(label(key), steps, format_func=lambda v: f"{v:.1e}", **bound(key), **common)
+        return container.select_slider(label(key), steps, format_func=lambda v: f"{v:.1e}", value=float(value),
+                                       **bound(key), **common)
     choices = options if options is not None else meta["choices"]
     if choices is not None:
         choices = list(choices)
         if value not in choices:
             container.error(f"**{label(key)}** '{value}' does not fit the other settings or the data: choose one.")
             return container.selectbox(label(key), choices, format_func=format_func, placeholder="Choose one",
-                                       **bound(key, None), **common)
-        return container.selectbox(label(key), choices, format_func=format_func, **bound(key), **common)
+                                       index=None, **bound(key, None), **common)
+        return container.selectbox(label(key), choices, format_func=format_func, index=choices.index(value),
+                                   **bound(key), **common)
     if kind is bool:
-        return container.toggle(label(key), **bound(key), **common)
+        return container.toggle(label(key), value=bool(value), **bound(key), **common)
     if slider is not None:
-        return container.slider(label(key), *slider[:2], step=slider[2], **bound(key), **common)
+        return container.slider(label(key), *slider[:2], step=slider[2], value=value, **bound(key), **common)
     low, high = meta["between"] or (None, None)
     if kind is int:
-        return container.number_input(label(key), min_value=low, max_value=high, step=1, **bound(key), **common)
+        return container.number_input(label(key), min_value=low, max_value=high, step=1, value=value,
+                                      **bound(key), **common)
     if kind is float:
         step = 10 ** np.floor(np.log10(abs(meta["default"]))) if meta["default"] else 0.01
         return container.number_input(label(key), min_value=float(low) if low is not None else None,
                                       max_value=float(high) if high is not None else None, step=float(step),
-                                      format="%g", **bound(key), **common)
+                                      format="%g", value=float(value), **bound(key), **common)
     return text_control(key, meta, container, disabled)
 
 
@@ -83,7 +89,8 @@ def text_control(key: str, meta: dict, container, disabled: bool):
         except ProtScopeError as exc:
             st.session_state[error_key] = str(exc)
 
-    container.text_input(label(key), key=text_key, help=meta["help"], on_change=changed, disabled=disabled)
+    container.text_input(label(key), key=text_key, value=st.session_state.get(text_key, show(value)), help=meta["help"],
+                         on_change=changed, disabled=disabled)
     if st.session_state.get(error_key):
         container.error(f"{st.session_state[error_key]} (the setting is still {show(value) or 'empty'})")
     return value

@@ -1,10 +1,20 @@
 """Shared helpers: small, realistic protein tables built in memory."""
 from __future__ import annotations
 
-import numpy as np
-import pytest
+import os
 
-from core.alphabet import ALPHABET
+# Under pytest-xdist (`make test` runs one worker per core) each worker, and the servers and commands
+# it starts, gets its share of the cores: torch's default of one thread per core in every worker
+# would make them fight. Set before torch is first imported.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    _threads = str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, _threads)
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from core.alphabet import ALPHABET  # noqa: E402
 
 # Natural amino-acid frequencies (UniProt), in ALPHABET order, so generated sequences look real.
 AA_FREQ = np.array([8.25, 1.38, 5.46, 6.72, 3.86, 7.07, 2.27, 5.92, 5.81, 9.65,

@@ -245,7 +245,7 @@ def test_decompressed_size_limit_gives_a_message():
 
 # --- a few through a separate process, as a user types them ---------------------------------------
 
-@pytest.mark.parametrize("name, code", [("biopython/GenBank/NC_000932.gb", 2), ("pandas/iris.csv", 2),
+@pytest.mark.parametrize("name, code", [("biopython/GenBank/NC_000932.gb", 2), ("csvkit/iris.csv", 2),
                                         ("made/two_members.fasta.gz", 2)])
 def test_command_line_subprocess(name, code):
     done = subprocess.run([sys.executable, "-m", "core", "inspect", str(ROOT / name)], capture_output=True,

@@ -30,10 +30,12 @@ def dataset_changed() -> None:
 
 show("source", ws.source)
 st.radio("Where the proteins come from", ["builtin", "upload"], key="source", horizontal=True,
+         index=["builtin", "upload"].index(ws.source),
          on_change=source_changed, format_func={"builtin": "A built-in dataset", "upload": "My own file"}.get)
 if ws.source == "builtin":
     show("dataset", ws.dataset)
     st.selectbox("Dataset", list(specs), key="dataset", on_change=dataset_changed,
+                 index=list(specs).index(ws.dataset) if ws.dataset in specs else None,
                  format_func=lambda n: specs[n].title)
     spec = specs[ws.dataset]
     st.caption(f"{spec.description}  \n*{spec.citation}*")

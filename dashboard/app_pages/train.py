@@ -120,6 +120,7 @@ if mine:
 
     show("shown_run", ws.live_run if ws.live_run in choices else None)
     st.selectbox("Show run", choices, key="shown_run", on_change=shown_changed,
+                 index=choices.index(ws.live_run) if ws.live_run in choices else None,
                  format_func=lambda r: titles.get(r, r), placeholder="Choose one of your runs")
 if config is not None:
     downloads(config, data)
