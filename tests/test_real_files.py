@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tomllib
 from contextlib import redirect_stderr, redirect_stdout
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -115,7 +115,7 @@ def _inspect(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _needs_labels(name: str) -> bool:
     """A file that loads without labels: training (and so `inspect` and the dashboard) need them."""
     try:
