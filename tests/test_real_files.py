@@ -28,6 +28,7 @@ from core.config import DataConfig
 from core.datasets import combined, load_bytes
 from core.errors import ProtScopeError
 from core.fasta import accession_of
+from core.predict import read_sequences
 from core.readers import read_bytes
 from dashboard.state import current_data
 from dashboard.uploads import file_columns
@@ -254,3 +255,12 @@ def test_command_line_subprocess(name, code):
                           text=True, timeout=120, cwd=Path(__file__).parents[1])
     assert done.returncode == code and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: ")
+
+
+@pytest.mark.parametrize("name", ["biopython/GenBank/NC_005816.gb", "biopython/SwissProt/multi_ex.xml",
+                                  "biopython/Clustalw/protein.aln", "made/two_members.fasta.gz"])
+def test_the_predict_page_reads_the_same_proteins(name):
+    ids, sequences = read_sequences((ROOT / name).read_bytes(), Path(name).name)
+    data = load_bytes((ROOT / name).read_bytes(), Path(name).name, DataConfig(), require_labels=False)
+    assert len(ids) == len(sequences) == TRUTH[name]["protein_rows"]
+    assert ids[0] == data.ids[0] and sequences[0].upper().startswith(data.sequences[0][:50])
