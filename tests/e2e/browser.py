@@ -121,3 +121,15 @@ def wait_until(check, timeout=120.0, every=0.25):
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# --- the trust tests (test_trust.py, test_trust_runs.py) ---------------------------------------
+TTL_S = 3  # seconds Streamlit keeps a session after its browser goes away, in the trust tests
+QUICK = "model=mlp&encoding=aac&hidden=32&epochs=2"  # an eSOL epoch in a fraction of a second
+LONG = "model=mlp&encoding=aac&hidden=32&epochs=10000"
+
+
+def caption(page) -> str:
+    text = page.get_by_text(re.compile("^Train will use"))
+    text.wait_for()
+    return text.inner_text()
