@@ -24,7 +24,7 @@ run: $(VENV)/.installed-run
 # One pytest worker per core, a test file per worker at a time (tests/conftest.py gives each its share
 # of the cores); about 8 minutes on 2 cores. `.venv/bin/python -m pytest tests/x.py` runs one file alone.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 # Every bench/bench_*.py, each in its own process (the 10-minute soak beside the scale bench, on
 # separate cores; about 13 minutes in all on 2 cores); numbers and a summary of every target go to
