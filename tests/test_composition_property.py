@@ -42,7 +42,7 @@ from core.config import DataConfig
 from core.datasets import load_bytes
 from core.errors import ProtScopeError
 
-PROPERTY = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 MODULES = (argparse, asyncio, collections, datetime, decimal, email, json, logging, os, pathlib, shutil, subprocess,
            tarfile, textwrap, threading, typing, unittest, zipfile)

@@ -26,7 +26,7 @@ CSV_NAMES = ["data.csv"] * 3 + ["data.tsv", "data.txt", "data.csv.gz", "data.fas
 FASTA_NAMES = ["data.fasta"] * 3 + ["data.fa", "data.txt", "data.fasta.gz", "data.csv"]
 ROW_COUNTS = [0, 1, 5, 20, 24, 30, 30, 40, 45]
 
-FUZZ = settings(max_examples=600, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 ROUND_TRIP = settings(FUZZ, max_examples=200)
