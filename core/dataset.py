@@ -16,17 +16,13 @@ import pandas as pd
 
 from core import alphabet
 from core.columns import SPLIT_VALUES, ColumnMap, Records
-from core.composition import nucleotide_rows, unusual_composition
 from core.config import DataConfig
 from core.errors import Origin, ProtScopeError, list_some
+from core.residue_checks import check_residues
 from core.labels import class_balance_notes, parse_labels, parse_masks, parse_residue_labels
 
 SPLITS = ("train", "val", "test")
 MIN_ROWS = 20
-# Over this many residues, a protein set shows more than this many distinct letters.
-MIN_ALPHABET_RESIDUES = 200
-MAX_TINY_ALPHABET = 5
-MIN_POOLED_NUCLEOTIDES = 20  # residues: short rows that together are only A, C, G, T are still DNA
 # What a stray character usually means, where it has a well-known meaning elsewhere.
 CHARACTER_HINTS = {":": ": ':' joins the chains of a complex (ColabFold, AlphaFold-multimer); ProtScope reads one "
                         "chain per row, so give each chain its own row",
@@ -136,7 +132,7 @@ def build_dataset(records: Records, cfg: DataConfig, name: str = "",
     seqs = _normalise(records.sequences, where, strip_stop=records.residue_labels is None)
     keep = _drop_empty(seqs, records, warnings)
     raw, lengths = alphabet.raw_bytes(seqs)
-    _check_not_dna(raw, lengths, keep, where, warnings)  # first: DNA with a stray '?' is DNA
+    check_residues(raw, lengths, keep, where, warnings)  # first: DNA with a stray '?' is DNA
     codes = _apply_alphabet(raw, lengths, cfg, where, warnings)
 
     task, classes, y, label_notes = _labels(records, cfg, where, require_labels)
@@ -275,44 +271,6 @@ def _apply_alphabet(raw, lengths, cfg: DataConfig, where, warnings) -> np.ndarra
                         "as B, Z or U stand for ambiguous or rare amino acids, so the model sees them as 'some "
                         "amino acid' rather than guessing")
     return codes
-
-
-def _check_not_dna(raw, lengths, keep, where, warnings) -> None:
-    """Refuse DNA or RNA given as protein (gaps and IUPAC codes allowed), and warn about a few such rows."""
-    dna = nucleotide_rows(raw, lengths) & keep & (lengths >= 10)
-    kept = raw[np.repeat(keep, lengths)]
-    if kept.size >= MIN_POOLED_NUCLEOTIDES and nucleotide_rows(kept, np.array([kept.size]))[0]:
-        dna = keep  # short rows, but together only nucleotide letters
-    if dna.sum() > 0.5 * keep.sum():
-        raise ProtScopeError(f"{dna.sum():,} of {keep.sum():,} sequences are made of nucleotide letters (A, C, G, T/U, "
-                             "N and IUPAC codes, with gaps): this looks like DNA or RNA, not protein",
-                             where=where(int(np.argmax(dna)), "sequence"),
-                             fix="translate the sequences to protein first (e.g. Biopython Seq.translate()), or "
-                                 "upload the protein file")
-    if dna.any():
-        warnings.append(f"{dna.sum():,} sequences look like DNA (only A, C, G, T): rows "
-                        f"{list_some((np.flatnonzero(dna) + 1).tolist())}")
-    _check_alphabet_size(raw, lengths, keep, where)
-    unusual = unusual_composition(kept)
-    if unusual:
-        warnings.append(unusual)
-
-
-def _check_alphabet_size(raw, lengths, keep, where) -> None:
-    """Proteins use nearly all 20 amino acids; a few letters over many residues are labels or codes
-    (secondary structure H/E/C, a/b/c states), not residues."""
-    kept = np.repeat(keep, lengths)
-    letters = raw[kept & (raw >= ord("A")) & (raw <= ord("Z"))]
-    if letters.size < MIN_ALPHABET_RESIDUES:
-        return
-    used = np.flatnonzero(np.bincount(letters, minlength=256))
-    if used.size <= MAX_TINY_ALPHABET:
-        shown = ", ".join(chr(c) for c in used)
-        first = int(np.argmax(keep)) if keep.any() else 0
-        raise ProtScopeError(f"the {letters.size:,} residues use only {used.size} different letters ({shown}), where "
-                             "proteins use nearly all 20 amino acids: these look like per-residue labels (such as "
-                             "secondary structure) or codes, not protein sequences", where=where(first, "sequence"),
-                             fix="choose the column of amino-acid sequences as the sequence column")
 
 
 def _dedupe(seqs, records: Records, keep, warnings) -> np.ndarray:
