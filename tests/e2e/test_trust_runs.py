@@ -30,6 +30,8 @@ def test_5_the_sanity_checks_run_in_the_background_and_advise_right_on_the_cours
     assert "1.0e-06" not in message and "1e-06" not in message
     press(page, "Overfit one batch")
     panel.get_by_role("button", name="Hide").wait_for(timeout=120_000)
+    # "Hide" shows while the check still runs: wait for it to end (the Stop button goes) on a busy machine
+    panel.get_by_role("button", name="Stop the check").wait_for(state="detached", timeout=180_000)
     assert panel.get_by_test_id("stAlertContentSuccess").count(), panel.inner_text()
 
 
@@ -116,6 +118,7 @@ def test_9_links_carry_every_setting_on_every_page_and_report_unknown_keys_once(
     page = open_page(context, f"{server.url}/train?{QUICK}&nonsense=1")
     page.get_by_text(re.compile("Ignored from the link: nonsense")).wait_for()
     go(page, "4 · Compare")
+    page.get_by_role("heading", name="Compare").first.wait_for()  # the Train page's notice is gone with it
     assert not page.get_by_text(re.compile("Ignored from the link")).count()
     assert "encoding=aac" in page.url and "epochs=2" in page.url
     go(page, "2 · Train")
