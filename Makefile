@@ -10,8 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+# The pinned requirements, then ProtScope itself in editable mode (`import protscope` and `import dashboard`
+# from anywhere, and the `protscope` command; edits to the source take effect without reinstalling).
+$(VENV)/.installed-run: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-ray.txt $(VENV)/.installed-run
@@ -30,16 +33,16 @@ test: $(VENV)/.installed-dev
 # separate cores; about 13 minutes in all on 2 cores); numbers and a summary of every target go to
 # bench/README.md.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all
 
 # docs/RESULTS.md: every preset x 3 seeds beside published numbers (about an hour on 2 cores).
 # ARGS="--resume" keeps saved runs; ARGS="--only ss-cnn" retrains one; ARGS="--render" only redraws.
 results: $(VENV)/.installed-dev
-	$(BIN)/python bench/results.py $(ARGS)
+	$(BIN)/python -m bench.results $(ARGS)
 
 # 15 minutes of a live run with the dashboard open; the server's memory growth goes to docs/RELIABILITY.md.
 soak: $(VENV)/.installed-dev
-	$(BIN)/python bench/soak.py $(ARGS)
+	$(BIN)/python -m bench.soak $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -18,22 +18,23 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.report import Row, bench_main, fmt_time, machine_info, section_markdown, text_table
+from tools.serve import FIRST_VALIDATION_DRAWN_JS, LIVE_CHART_KEYS_JS, Server, launch_chromium
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-for p in (str(ROOT), str(BENCH)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-from bench_encoding import Row, section_markdown, fmt_time, machine_info, text_table  # noqa: E402
-from bench.report import bench_main  # noqa: E402
-from dashboard.serve import FIRST_VALIDATION_DRAWN_JS, LIVE_CHART_KEYS_JS, Server, launch_chromium  # noqa: E402
 
 README = BENCH / "README.md"
+
 NAME = "dashboard"
+
 FIRST_POINT_TARGET_S = 3.0
+
 COMPARE_TARGET_S = 0.300
+
 SIZES = {"full": dict(rounds=3, runs=20, epochs=300, reruns=7),
          "quick": dict(rounds=1, runs=4, epochs=20, reruns=2)}
+
 PRESET = "solubility-mlp"
 
 
@@ -81,8 +82,8 @@ def fill_store(db: Path, runs: int, epochs: int) -> None:
     engine records."""
     import math
 
-    from core.run_config import RunConfig
-    from core.store import open_store
+    from protscope.config.run_config import RunConfig
+    from protscope.runs.store import open_store
 
     store = open_store(db)
     optimizers = ("sgd", "adam", "adamw", "rmsprop")
@@ -174,7 +175,7 @@ def run(quick: bool = False, log=print) -> dict:
 
 
 def markdown(report: dict) -> str:
-    return section_markdown("Dashboard", "`python bench/bench_dashboard.py` — the real app in a real browser, the Compare "
+    return section_markdown("Dashboard", "`python -m bench.bench_dashboard` — the real app in a real browser, the Compare "
            "page under many long runs.", report)
 
 

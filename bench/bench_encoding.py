@@ -12,45 +12,36 @@ machine are noise). What is measured:
    loops that build the same arrays (checked equal with an assert).
 3. Bytes of token storage against the float32 flattened one-hot array (N x L x 20 x 4 bytes).
 
-Run: `python bench/bench_encoding.py` (writes its section of bench/README.md), or `--quick` for
+Run: `python -m bench.bench_encoding` (writes its section of bench/README.md), or `--quick` for
 a smoke run at tiny sizes (prints only, unless `--readme PATH` is given).
 """
 from __future__ import annotations
 
-import datetime
 import gc
-import os
-import platform
 import resource
 import statistics
 import sys
 import time
 import tracemalloc
-from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import torch
+
+from bench.report import HEADER, Row, bench_main, core_count, fmt_bytes, fmt_time, machine_info, row_cells, text_table
+from bench.synthetic import LENGTH_SIGMA, MAX_LENGTH, MIN_LENGTH, SEED, make_sequences
+from protscope import alphabet
+from protscope.config.sections import DataConfig, EncodingConfig
+from protscope.data.columns import ColumnMap, Records
+from protscope.data.dataset import build_dataset
+from protscope.modeling.encodings import ENCODINGS
+from protscope.train.batches import batch_indices
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from bench.report import bench_main  # noqa: E402
-from core import alphabet  # noqa: E402
-from core.columns import ColumnMap, Records  # noqa: E402
-from core.batches import batch_indices  # noqa: E402
-from core.config import DataConfig, EncodingConfig  # noqa: E402
-from core.dataset import build_dataset  # noqa: E402
-from core.encodings import ENCODINGS  # noqa: E402
 
 README = ROOT / "bench" / "README.md"
-NAME = "encoding"
 
-# Amino-acid composition of UniProtKB/Swiss-Prot, percent (release 2024).
-AA_PERCENT = {"A": 8.25, "R": 5.53, "N": 4.06, "D": 5.46, "C": 1.38, "Q": 3.93, "E": 6.72, "G": 7.07,
-              "H": 2.27, "I": 5.91, "L": 9.64, "K": 5.80, "M": 2.41, "F": 3.86, "P": 4.74, "S": 6.65,
-              "T": 5.36, "W": 1.10, "Y": 2.92, "V": 6.86}
+NAME = "encoding"
 
 SIZES = {
     # n: sequences built; loop_n: subset run through the course notes' loop; batches x batch_size:
@@ -59,27 +50,9 @@ SIZES = {
     "full": dict(n=100_000, loop_n=2_000, batches=5, batch_size=32, repeats=3, inner=7, loop_repeats=3),
     "quick": dict(n=400, loop_n=40, batches=2, batch_size=8, repeats=3, inner=3, loop_repeats=2),
 }
-MEAN_LENGTH, LENGTH_SIGMA, MIN_LENGTH, MAX_LENGTH = 350, 0.6, 30, 2000
-SEED = 0
 
 
 # --- data ------------------------------------------------------------------------------------------
-
-def make_sequences(n: int, seed: int = SEED) -> tuple[list[str], list[str]]:
-    """n protein sequences and binary '0'/'1' labels, reproducible from `seed`."""
-    rng = np.random.default_rng(seed)
-    mu = np.log(MEAN_LENGTH) - LENGTH_SIGMA ** 2 / 2  # lognormal with mean MEAN_LENGTH before clipping
-    lengths = np.clip(np.rint(rng.lognormal(mu, LENGTH_SIGMA, n)), MIN_LENGTH, MAX_LENGTH).astype(np.int64)
-    letters = np.frombuffer("".join(AA_PERCENT).encode("ascii"), dtype=np.uint8)
-    cdf = np.cumsum(list(AA_PERCENT.values()))
-    cdf /= cdf[-1]
-    # Inverse-CDF table over 16-bit draws: residue frequencies exact to 1/65536, and fast.
-    table = letters[np.minimum(np.searchsorted(cdf, (np.arange(65536) + 0.5) / 65536), len(letters) - 1)]
-    text = table[rng.integers(0, 65536, int(lengths.sum()), dtype=np.uint16)].tobytes().decode("ascii")
-    ends = np.cumsum(lengths)
-    sequences = [text[a:b] for a, b in zip((ends - lengths).tolist(), ends.tolist())]
-    labels = rng.integers(0, 2, n).astype(str).tolist()
-    return sequences, labels
 
 
 def make_records(sequences: list[str], labels: list[str]) -> Records:
@@ -268,55 +241,6 @@ def rss_growth(fn, *args) -> tuple[int, str]:
     return (after - before) * 1024, "ru_maxrss delta (a high-water mark: 0 if an earlier peak was higher)"
 
 
-@dataclass
-class Row:
-    what: str
-    ours: str
-    reference: str = "—"
-    ratio: str = "—"
-    target: str = "—"
-    passed: bool | None = None  # None: for information, no target
-
-    @property
-    def result(self) -> str:
-        return "info" if self.passed is None else ("PASS" if self.passed else "FAIL")
-
-
-def fmt_time(seconds: float) -> str:
-    if seconds >= 1:
-        return f"{seconds:.2f} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds * 1e6:.1f} µs"
-
-
-def fmt_bytes(n: float) -> str:
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n:.0f} B"
-
-
-def machine_info() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    load = " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return {"cpu": cpu, "cores": str(core_count()), "torch": torch.__version__, "numpy": np.__version__,
-            "python": platform.python_version(), "load (1/5/15 min) at start": load,
-            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
-
-
-def core_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 # --- the benchmarks --------------------------------------------------------------------------------
 
 def run(quick: bool = False, log=print) -> dict:
@@ -464,7 +388,7 @@ def run(quick: bool = False, log=print) -> dict:
                  "ours tokenises the same strings (vectorised) and encodes them. (2) Tokens in: a loop as tight as "
                  "plain Python gets, writing numpy elements from rows read as lists; it is 20 to 30 times faster than "
                  "(1), and against it a dense encoding is bounded by the time to write its output (below).")
-    notes.append(f"Engine batches come from `core.batches.batch_indices` with length bucketing, as the engine "
+    notes.append(f"Engine batches come from `protscope.train.batches.batch_indices` with length bucketing, as the engine "
                  f"draws its training batches ({k} picked at random); random batches are {bs} random rows. Each "
                  "is cut to its longest sequence (widths: "
                  f"{'; '.join(f'{key} ' + ', '.join(map(str, v)) for key, v in widths.items())}). The loops write "
@@ -495,42 +419,14 @@ def run(quick: bool = False, log=print) -> dict:
 
 # --- output ----------------------------------------------------------------------------------------
 
-HEADER = ("what", "ours", "reference", "ratio", "target", "result")
-
-
-def _cells(row: Row) -> tuple[str, ...]:
-    return (row.what, row.ours, row.reference, row.ratio, row.target, row.result)
-
-
-def text_table(rows: list[Row]) -> str:
-    cells = [HEADER] + [tuple(c.replace("`", "") for c in _cells(r)) for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
-    widths[0] = min(widths[0], 70)
-    lines = []
-    for c in cells:
-        first = c[0] if len(c[0]) <= widths[0] else c[0][:widths[0] - 1] + "…"
-        lines.append("  ".join([first.ljust(widths[0])] + [x.ljust(w) for x, w in zip(c[1:], widths[1:])]))
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def section_markdown(title: str, intro: str, report: dict) -> str:
-    """A bench/README.md section: heading, intro line, the table, notes, machine and run."""
-    out = [f"## {title}", "", intro, "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in report["rows"]]
-    if report["notes"]:
-        out += ["", "Notes:", ""] + [f"- {note}" for note in report["notes"]]
-    out += ["", "Machine and run:", ""] + [f"- {k}: {v}" for k, v in report["info"].items()]
-    return "\n".join(out)
-
 
 def markdown(report: dict) -> str:
     rows, info = report["rows"], report["info"]
     out = ["## Encoding", "",
-           "`python bench/bench_encoding.py` — tokenisation at scale, the course notes' per-residue "
+           "`python -m bench.bench_encoding` — tokenisation at scale, the course notes' per-residue "
            "loops, and token storage.", "",
            "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in rows]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in row_cells(r)) + " |" for r in rows]
     out += ["", "Notes:", ""] + [f"- {note}" for note in report["notes"]]
     out += ["", "Machine and run:", ""] + [f"- {k}: {v}" for k, v in info.items()]
     return "\n".join(out)

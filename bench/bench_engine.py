@@ -6,7 +6,7 @@ their best). Data: the built-in eSOL set (binary solubility) and its own split, 
 
 1. Engine overhead: `Trainer(config, data, split).start()` with its events, validation every
    epoch and a reader thread calling `trainer.snapshot()` at 2 Hz, against a bare hand-written
-   loop doing the same work: the same model (`core.models.build_model`, same dims and seed),
+   loop doing the same work: the same model (`protscope.modeling.models.build_model`, same dims and seed),
    tensors pre-encoded once outside the timing and padded to the dataset width, batch size 32,
    Adam 1e-3, validation loss and accuracy every epoch, the best epoch's weights restored and
    val and test evaluated at the end (as the engine does). Cases: MLP on AAC; CNN on one-hot,
@@ -15,7 +15,7 @@ their best). Data: the built-in eSOL set (binary solubility) and its own split, 
    solubility CNN fed by `ProteinDataset` (a per-residue Python loop per protein), the MLP on a
    pre-encoded flattened one-hot `TensorDataset`, and per-item Python amino-acid composition.
 
-Run: `python bench/bench_engine.py` (writes its section of bench/README.md), or `--quick` for a
+Run: `python -m bench.bench_engine` (writes its section of bench/README.md), or `--quick` for a
 smoke run at tiny sizes (prints only, unless `--readme PATH` is given).
 """
 from __future__ import annotations
@@ -33,41 +33,43 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+from bench.report import HEADER, Row, bench_main, fmt_time, machine_info, row_cells, text_table
+from protscope.alphabet import ALPHABET
+from protscope.config.run_config import RunConfig
+from protscope.data.builtin import config_for, load_data
+from protscope.data.dataset import SPLITS, ProteinData
+from protscope.data.splits import Split, make_split
+from protscope.modeling.encodings import ENCODINGS
+from protscope.modeling.models import MLP, ModelDims, build_model
+from protscope.modeling.optim import make_optimizer
+from protscope.train import trainer as trainer_module
+from protscope.train.batches import BUCKET_BATCHES, WIDTH_STEP, make_batch
+from protscope.train.events import EpochEnd, RunFinished, RunStarted
+from protscope.train.prepare import model_dims, prepare
+from protscope.train.trainer import Trainer
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
-for _path in (str(ROOT), str(BENCH)):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.utils.data import DataLoader, Dataset, TensorDataset  # noqa: E402
-
-from bench_encoding import HEADER, Row, fmt_time, machine_info, text_table  # noqa: E402
-from bench.report import bench_main  # noqa: E402
-from core.alphabet import ALPHABET  # noqa: E402
-from core.batches import BUCKET_BATCHES, WIDTH_STEP, make_batch  # noqa: E402
-from core.dataset import SPLITS, ProteinData  # noqa: E402
-from core.datasets import config_for, load_data  # noqa: E402
-from core.encodings import ENCODINGS  # noqa: E402
-from core.events import EpochEnd, RunFinished, RunStarted  # noqa: E402
-from core.models import MLP, ModelDims, build_model  # noqa: E402
-from core.optim import make_optimizer  # noqa: E402
-from core.prepare import model_dims, prepare  # noqa: E402
-from core.run_config import RunConfig  # noqa: E402
-from core.splits import Split, make_split  # noqa: E402
-from core import trainer as trainer_module  # noqa: E402
-from core.trainer import Trainer  # noqa: E402
 
 README = ROOT / "bench" / "README.md"
+
 NAME = "engine"
+
 THREADS = 2
+
 SEED = 0
+
 BATCH = 32
+
 LR = 1e-3
-EVAL_BATCH = 256  # the engine's evaluation batch (core.evaluate.EVAL_BATCH); the bare loop uses the same
+
+EVAL_BATCH = 256  # the engine's evaluation batch (protscope.train.inference.EVAL_BATCH); the bare loop uses the same
 
 SIZES = {
     # epochs: the CNN runs of section 1; mlp_epochs: the MLP-on-AAC runs of section 1 (a 3-epoch AAC run
@@ -275,7 +277,7 @@ def bare_run(config: RunConfig, dims: ModelDims, parts: dict[str, Part], cut: bo
         for s in range(0, len(train), t.batch_size):
             rows = order[s:s + t.batch_size]
             x, mask, y = train.x[rows], None if train.mask is None else train.mask[rows], train.y[rows]
-            if cut and mask is not None:  # as core.batches.make_batch cuts: longest, rounded up
+            if cut and mask is not None:  # as protscope.train.batches.make_batch cuts: longest, rounded up
                 width = min(-(-int(train.lengths[rows].max()) // WIDTH_STEP) * WIDTH_STEP, x.shape[1])
                 x, mask = x[:, :width], mask[:, :width]
             loss = _loss(model(x, mask), y)
@@ -622,7 +624,7 @@ class Bench:
             "as AAC for the whole dataset, standardisation), every epoch's training, validation (prediction and "
             "metrics), EpochEnd event and best-weights copy, and the final prediction of val and test.")
         self.notes.append(
-            "Bare loop: the same model from `core.models.build_model` with the same ModelDims and seed (initial "
+            "Bare loop: the same model from `protscope.modeling.models.build_model` with the same ModelDims and seed (initial "
             "weights asserted equal to the engine's), standardisation fitted on the same training features, inputs "
             "pre-encoded once outside the timing and padded to the dataset width, batches of 32 from a seeded "
             "permutation, `torch.optim.Adam(params, lr=1e-3)` as a hand-written loop has it (the engine's "
@@ -825,7 +827,7 @@ class Bench:
             f"MLP on one-hot: the notes' recipe pre-encodes every protein once (outside the timing) as one-hot padded "
             f"to max_len = {dims.seq_len:,} and flattened, `features_flat` of shape (N, {flat_dims.in_features:,}) "
             f"in a `TensorDataset`. It uses our 21 channels (20 amino acids and X) rather than the notes' 20, so the "
-            f"model is exactly ours: `core.models.MLP` with one hidden layer of 128 on {flat_dims.in_features:,} "
+            f"model is exactly ours: `protscope.modeling.models.MLP` with one hidden layer of 128 on {flat_dims.in_features:,} "
             "inputs and BCE. Our engine keeps uint8 tokens and one-hot encodes each batch to its own width, then "
             "the model pads it to the dataset width and flattens. Both sides compute the same matrix products and "
             f"update the same {n_weights:,} weights, the notes with `torch.optim.Adam` as printed, our engine with "
@@ -931,18 +933,14 @@ def run(quick: bool = False, log=print) -> dict:
 
 # --- output ----------------------------------------------------------------------------------------
 
-def _cells(row: Row) -> tuple[str, ...]:
-    return (row.what, row.ours, row.reference, row.ratio, row.target, row.result)
-
-
 def markdown(report: dict) -> str:
     rows, info = report["rows"], report["info"]
     out = ["## Engine", "",
-           "`python bench/bench_engine.py` — the training engine against a bare PyTorch loop and against the "
+           "`python -m bench.bench_engine` — the training engine against a bare PyTorch loop and against the "
            "course notes' Dataset/DataLoader recipes, in proteins per second of training (training proteins x "
            "epochs / wall time of the whole run, validation included).", "",
            "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in rows]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in row_cells(r)) + " |" for r in rows]
     out += ["", "Notes:", ""] + [f"- {note}" for note in report["notes"]]
     out += ["", "Machine and run:", ""] + [f"- {k}: {v}" for k, v in info.items()]
     return "\n".join(out)

@@ -19,20 +19,19 @@ import threading
 import time
 from pathlib import Path
 
+import torch
+
+from bench.report import Row, bench_main, fmt_time, machine_info, section_markdown, text_table
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-for p in (str(ROOT), str(BENCH)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-import torch  # noqa: E402
-
-from bench_encoding import Row, section_markdown, fmt_time, machine_info, text_table  # noqa: E402
-from bench.report import bench_main  # noqa: E402
 
 README = BENCH / "README.md"
+
 NAME = "gpu"
+
 ROUNDS = {"full": 5, "quick": 1}
+
 SIZES = {"full": dict(mlp_epochs=10, cnn_epochs=3, cnn_subset=(1024, 236, 256), amp_epochs=2, amp_channels=256),
          "quick": dict(mlp_epochs=1, cnn_epochs=1, cnn_subset=(32, 16, 16), amp_epochs=1, amp_channels=16)}
 
@@ -75,9 +74,9 @@ def on(parts: dict, device: str) -> dict:
 
 def measured(quick: bool, log, device: str = "cuda") -> tuple[list[Row], list[str], dict]:
     """Every GPU measurement; `device` is "cuda" here, and "cpu" only to test this code on a machine without one."""
-    import bench_engine as be
-    from core.datasets import config_for, load_data
-    from core.splits import make_split
+    from bench import bench_engine as be
+    from protscope.data.builtin import config_for, load_data
+    from protscope.data.splits import make_split
 
     size, rounds = SIZES["quick" if quick else "full"], ROUNDS["quick" if quick else "full"]
     data_cfg = config_for("esol")
@@ -134,7 +133,7 @@ def run(quick: bool = False, log=print) -> dict:
     began = time.perf_counter()
     if not torch.cuda.is_available():
         rows = [Row("skipped: torch sees no CUDA device on this machine (torch.cuda.is_available() is False)", "—")]
-        notes = ["Run `python bench/bench_gpu.py` on a machine with an NVIDIA GPU to fill this section."]
+        notes = ["Run `python -m bench.bench_gpu` on a machine with an NVIDIA GPU to fill this section."]
     else:
         rows, notes, gpu = measured(quick, log)
         info.update(gpu)
@@ -146,7 +145,7 @@ def run(quick: bool = False, log=print) -> dict:
 
 
 def markdown(report: dict) -> str:
-    return section_markdown("GPU", "`python bench/bench_gpu.py` — the engine against the bare loop on CUDA, bf16 autocast "
+    return section_markdown("GPU", "`python -m bench.bench_gpu` — the engine against the bare loop on CUDA, bf16 autocast "
            "against fp32, and GPU utilisation (skipped without a CUDA device).", report)
 
 

@@ -20,24 +20,28 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from bench.report import Row, bench_main, fmt_bytes, fmt_time, machine_info, section_markdown, text_table
+from bench.synthetic import make_sequences
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-for p in (str(ROOT), str(BENCH)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-import numpy as np  # noqa: E402
-
-from bench_encoding import Row, section_markdown, fmt_bytes, fmt_time, machine_info, make_sequences, text_table  # noqa: E402
-from bench.report import bench_main  # noqa: E402
 
 README = BENCH / "README.md"
+
 NAME = "scale"
+
 SIZES = {"full": (10_000, 30_000, 100_000), "quick": (400, 800, 1_600)}
+
 MMSEQS_SIZES = {"full": (10_000, 100_000), "quick": (400,)}
+
 ROUNDS = 3
+
 EXPONENT_TARGET = 1.15
+
 RSS_TARGET = 3 * 10**9  # 3 GB, as the issue states it
+
 STEPS = ("load", "split", "encode", "epoch")
 
 
@@ -59,13 +63,13 @@ def peak_rss() -> int:
 def measure(n: int, homology: bool) -> dict:
     import torch
 
-    from core.batches import to_device
-    from core.config import DataConfig
-    from core.datasets import load_data
-    from core.events import EpochEnd
-    from core.run_config import RunConfig
-    from core.splits import make_split
-    from core.trainer import Trainer
+    from protscope.config.run_config import RunConfig
+    from protscope.config.sections import DataConfig
+    from protscope.data.builtin import load_data
+    from protscope.data.splits import make_split
+    from protscope.train.batches import to_device
+    from protscope.train.events import EpochEnd
+    from protscope.train.trainer import Trainer
 
     times: dict[str, list[float]] = {step: [] for step in STEPS}
     with tempfile.TemporaryDirectory(prefix="protscope-scale-") as tmp:
@@ -102,7 +106,7 @@ def measure(n: int, homology: bool) -> dict:
 
 def child(n: int, homology: bool) -> dict:
     """Run `measure` for one size in a fresh interpreter; its result is the last line it prints."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(n)] + (["--homology"] if homology else [])
+    command = [sys.executable, "-m", "bench.bench_scale", "--child", str(n)] + (["--homology"] if homology else [])
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"the {n:,}-sequence child failed:\n{done.stderr[-3000:]}")
@@ -170,7 +174,7 @@ def run(quick: bool = False, log=print) -> dict:
 
 
 def markdown(report: dict) -> str:
-    return section_markdown("Scale", "`python bench/bench_scale.py` — a big upload from file to first epoch at 10k, 30k "
+    return section_markdown("Scale", "`python -m bench.bench_scale` — a big upload from file to first epoch at 10k, 30k "
            "and 100k sequences, each in its own process.", report)
 
 

@@ -12,18 +12,16 @@ import sys
 import time
 from pathlib import Path
 
+from bench import soak
+from bench.report import Row, bench_main, core_count, fmt_time, machine_info, section_markdown, text_table
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-for p in (str(ROOT), str(BENCH)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-import soak  # noqa: E402
-from bench_encoding import Row, core_count, fmt_time, machine_info, section_markdown, text_table  # noqa: E402
-from bench.report import bench_main  # noqa: E402
 
 README = BENCH / "README.md"
+
 NAME = "soak"
+
 SIZES = {"full": dict(minutes=10.0, warmup=120.0), "quick": dict(minutes=0.25, warmup=0.0)}
 
 
@@ -57,7 +55,7 @@ def run(quick: bool = False, log=print) -> dict:
 
 
 def markdown(report: dict) -> str:
-    return section_markdown("Server memory", "`python bench/bench_soak.py` — the dashboard server's memory during a "
+    return section_markdown("Server memory", "`python -m bench.bench_soak` — the dashboard server's memory during a "
                             "10-minute live run, with the page open in chromium.", report)
 
 

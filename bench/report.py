@@ -1,4 +1,5 @@
-"""What every bench script shares: its command line, and rewriting its own section of bench/README.md.
+"""What every bench script shares: its command line, its result rows and tables, the machine it ran on,
+and rewriting its own section of bench/README.md.
 
     sys.exit(bench_main(__doc__, run, markdown, text_table, NAME, README))
 """
@@ -6,19 +7,26 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import json
+import os
+import platform
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import torch
 
 INTRO = """# ProtScope benchmarks
 
 Each `bench/bench_*.py` script measures part of the engine against a straightforward reference
 and rewrites its own section of this file (between its `<!-- name:start -->` and
 `<!-- name:end -->` markers). Results are ratios measured side by side in one process, because
-absolute times on a shared machine are noise. `make bench` (that is, `python bench/run_all.py`)
+absolute times on a shared machine are noise. `make bench` (that is, `python -m bench.run_all`)
 runs every script in a process of its own and writes the summary of every target first;
-`python bench/bench_encoding.py` runs one; `--quick` runs tiny sizes as a smoke test and leaves
+`python -m bench.bench_encoding` runs one; `--quick` runs tiny sizes as a smoke test and leaves
 this file alone.
 
 The scripts: `bench_encoding` (tokenisation, one-hot and window encodings, token storage),
@@ -83,3 +91,75 @@ def bench_main(doc: str, run: Callable[..., dict], markdown: Callable[[dict], st
     if missed:
         print(f"{len(missed)} target(s) missed: " + "; ".join(w.replace("`", "") for w in missed))
     return 1 if (missed and args.strict) else 0
+
+
+# --- rows, tables and the machine ------------------------------------------------------------------
+
+@dataclass
+class Row:
+    what: str
+    ours: str
+    reference: str = "—"
+    ratio: str = "—"
+    target: str = "—"
+    passed: bool | None = None  # None: for information, no target
+
+    @property
+    def result(self) -> str:
+        return "info" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+def fmt_time(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e6:.1f} µs"
+
+def fmt_bytes(n: float) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
+
+def machine_info() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return {"cpu": cpu, "cores": str(core_count()), "torch": torch.__version__, "numpy": np.__version__,
+            "python": platform.python_version(), "load (1/5/15 min) at start": load,
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
+def core_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+HEADER = ("what", "ours", "reference", "ratio", "target", "result")
+
+def row_cells(row: Row) -> tuple[str, ...]:
+    return (row.what, row.ours, row.reference, row.ratio, row.target, row.result)
+
+def text_table(rows: list[Row]) -> str:
+    cells = [HEADER] + [tuple(c.replace("`", "") for c in row_cells(r)) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
+    widths[0] = min(widths[0], 70)
+    lines = []
+    for c in cells:
+        first = c[0] if len(c[0]) <= widths[0] else c[0][:widths[0] - 1] + "…"
+        lines.append("  ".join([first.ljust(widths[0])] + [x.ljust(w) for x, w in zip(c[1:], widths[1:])]))
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+def section_markdown(title: str, intro: str, report: dict) -> str:
+    """A bench/README.md section: heading, intro line, the table, notes, machine and run."""
+    out = [f"## {title}", "", intro, "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in row_cells(r)) + " |" for r in report["rows"]]
+    if report["notes"]:
+        out += ["", "Notes:", ""] + [f"- {note}" for note in report["notes"]]
+    out += ["", "Machine and run:", ""] + [f"- {k}: {v}" for k, v in report["info"].items()]
+    return "\n".join(out)

@@ -1,6 +1,6 @@
-"""Reproduce the course case studies and published baselines: `make results` (python bench/results.py).
+"""Reproduce the course case studies and published baselines: `make results` (python -m bench.results).
 
-Trains every preset (core/presets.py) with 3 seeds on its dataset's published split, evaluates each
+Trains every preset (protscope/config/presets.py) with 3 seeds on its dataset's published split, evaluates each
 once on the held-out test set, fits the composition baseline (gradient-boosted trees on AAC + DPC +
 log length, scikit-learn) and writes docs/RESULTS.md beside the published numbers.
 
@@ -20,27 +20,27 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from bench.results_table import CAPPED_EPOCHS, render
+from protscope.cli.train import build_config
+from protscope.config.presets import PRESETS
+from protscope.config.run_config import RunConfig
+from protscope.data.builtin import load_data
+from protscope.data.splits import make_split
+from protscope.runs.sweeps import expand, preset_sweep
+from protscope.train.trainer import Trainer
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-for path in (ROOT, BENCH):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
-import numpy as np  # noqa: E402
-
-from core.cli_run import build_config  # noqa: E402
-from core.datasets import load_data  # noqa: E402
-from core.presets import PRESETS  # noqa: E402
-from core.run_config import RunConfig  # noqa: E402
-from core.splits import make_split  # noqa: E402
-from core.sweeps import expand, preset_sweep  # noqa: E402
-from core.trainer import Trainer  # noqa: E402
 
 OUT = ROOT / "docs" / "results" / "runs.json"
+
 TABLE = ROOT / "docs" / "RESULTS.md"
+
 SEEDS = 3
-# The optimizer sweep trains 9 notes' CNNs; capped so the whole table fits in about an hour here.
-CAPPED_EPOCHS = {"optimizer-comparison": 5}
+
+
 # Configurations that are not presets, trained to show what was tried on the way to the presets.
 VARIANTS = {
     "esol-mlp-aac": ("esol", "MLP on AAC alone (no length)", dict(
@@ -56,6 +56,7 @@ VARIANTS = {
         dataset="esol-regression", encoding="aac_length", model="mlp", hidden=(128,), dropout=0.3, lr=1e-3,
         epochs=200, early_stopping=True, patience=20)),
 }
+
 BASELINES = ("esol", "esol-regression", "deepsol")
 
 
@@ -94,7 +95,7 @@ def _floats(metrics: dict) -> dict:
 
 def composition_features(data) -> np.ndarray:
     """(N, 421): AAC (20), DPC (400) and log length, computed with the engine's own k-mer counts."""
-    from core.encodings import as_tensor, kmer_counts
+    from protscope.modeling.encodings import as_tensor, kmer_counts
 
     tokens, lengths = as_tensor(data.tokens), as_tensor(data.lengths)
     return np.hstack([kmer_counts(tokens, lengths, 1).numpy(), kmer_counts(tokens, lengths, 2).numpy(),
@@ -106,8 +107,8 @@ def baseline_one(dataset: str, seed: int, quick: bool) -> dict:
     10% for early stopping), scored once on the test split with the engine's metrics."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    from core.datasets import config_for
-    from core.metrics import compute_metrics
+    from protscope.data.builtin import config_for
+    from protscope.evaluation.metrics import compute_metrics
 
     cfg = config_for(dataset)
     data = load_data(cfg)
@@ -174,8 +175,6 @@ def run_all(names: list[str], saved: dict, out: Path, seeds: int, quick: bool, r
 
 
 def main(argv: list[str] | None = None) -> int:
-    from results_table import render
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", action="append", default=[], help="a preset, variant or baseline dataset")
     parser.add_argument("--resume", action="store_true", help="keep saved runs whose config is unchanged")
@@ -203,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                 saved["baselines"] = {k: v for k, v in saved["baselines"].items() if v["dataset"] != name}
         else:
             saved = {"runs": {}, "baselines": {}}
-        from bench_encoding import machine_info
+        from bench.report import machine_info
 
         saved["quick"] = args.quick
         saved["machine"] = {k: v for k, v in machine_info().items() if not k.startswith("load")}

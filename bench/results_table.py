@@ -10,6 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from protscope.config.presets import PRESETS
+
+# The optimizer sweep trains 9 notes' CNNs; capped so the whole table fits in about an hour here.
+CAPPED_EPOCHS = {"optimizer-comparison": 5}
+
 
 @dataclass(frozen=True)
 class Target:
@@ -101,7 +106,7 @@ def describe(config: dict) -> str:
 def render(saved: dict) -> str:
     by_group = groups(saved)
     lines = ["# ProtScope results: the course case studies beside published numbers", "",
-             "Made by `make results` (`python bench/results.py`) from the runs saved in "
+             "Made by `make results` (`python -m bench.results`) from the runs saved in "
              "[`results/runs.json`](results/runs.json); do not edit by hand. Every preset trains with "
              f"{_seeds(by_group)} seed(s) on its dataset's published train split, picks its best epoch on the "
              "validation split and is scored once on the held-out test split. Numbers are mean ± sample sd "
@@ -168,20 +173,14 @@ def dataset_section(section, title, datasets, metrics, by_group, saved) -> list[
 
 
 def _preset_value(name: str, key: str):
-    from core.presets import PRESETS
-
     return PRESETS[name].values[key]
 
 
 def _cap() -> int:
-    from results import CAPPED_EPOCHS
-
     return CAPPED_EPOCHS["optimizer-comparison"]
 
 
 def _presets() -> set[str]:
-    from core.presets import PRESETS
-
     return set(PRESETS)
 
 

@@ -28,9 +28,6 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-for p in (str(ROOT), str(BENCH)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
 
 TOGETHER = ("bench_soak.py", "bench_scale.py")  # (the memory-only one, the one it runs beside)
 
@@ -55,7 +52,7 @@ def plan(found: list[Path], cpus: list[int], one_at_a_time: bool) -> list[list[t
 
 
 def start(path: Path, passed_on: list[str], report: Path, cpus: list[int] | None, log: Path) -> subprocess.Popen:
-    command = [sys.executable, str(path), *passed_on, "--report-json", str(report)]
+    command = [sys.executable, "-m", f"bench.{path.stem}", *passed_on, "--report-json", str(report)]
     pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
     with open(log, "wb") as out:  # the child keeps its own copy of the file
         return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, preexec_fn=pin)
@@ -94,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no bench/bench_*.py script matches '{args.only}'")
         return 1
     from bench import report
-    from bench_encoding import Row
+    from bench.report import Row
 
     began, reports, failed = time.perf_counter(), {}, []
     with tempfile.TemporaryDirectory(prefix="protscope-bench-") as tmp:

@@ -21,20 +21,22 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.report import update_readme
+from tools.serve import Server, launch_chromium, rss_mb
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-for p in (str(ROOT), str(BENCH)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-from dashboard.serve import Server, launch_chromium, rss_mb  # noqa: E402
-from report import update_readme  # noqa: E402
 
 DOC = ROOT / "docs" / "RELIABILITY.md"
+
 TARGET_MB = 100
+
 EVERY_S = 2
+
 WINDOW_S = 120  # the first and the last two minutes after the warm-up are compared
+
 LONG_RUN = "/train?epochs=1000&validate_every=15"
+
 SAMPLES = BENCH / "out" / "soak-samples.csv"  # every sample of the last soak (bench/out is not committed)
 
 

@@ -1,19 +1,16 @@
 """ProtScope dashboard entry point: `streamlit run dashboard/app.py` (or `make run`).
 
 Five pages in the order of the course's workflow: choose data, train, evaluate, compare, predict.
-Everything the session holds (data, settings, live run) is its Workspace (dashboard/workspace.py),
+Everything the session holds (data, settings, live run) is its Workspace (dashboard/logic/workspace.py),
 kept by dashboard/session.py across pages, reloads and expired sessions; runs are server jobs, so
 they survive reruns and closed tabs, and each belongs to its owner.
 """
-import sys
 from pathlib import Path
 
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `core` and `dashboard` importable
-
-from dashboard import session  # noqa: E402
-from dashboard.sidebar import sidebar  # noqa: E402
+from dashboard import session  # importable from anywhere: `make` installs the project in editable mode
+from dashboard.sidebar import sidebar
 
 st.set_page_config(page_title="ProtScope", page_icon="🧬", layout="wide")
 ws = session.workspace()

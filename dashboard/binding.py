@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import ProtScopeError
 from dashboard import session
+from protscope.errors import ProtScopeError
 
 _MISSING = object()
 
@@ -47,8 +47,8 @@ def follow(ws, key: str) -> None:
     """Changes a choice forces on another, made at once and said in words (never silently)."""
     if key != "model":
         return
-    from core.encodings import ENCODINGS
-    from core.models import MODELS
+    from protscope.modeling.encodings import ENCODINGS
+    from protscope.modeling.models import MODELS
 
     model = MODELS[ws.settings["model"]]
     encoding = ws.settings["encoding"]

@@ -1,4 +1,4 @@
-"""The Train page's sanity checks (core/sanity.py), run in the background with progress: the page stays
+"""The Train page's sanity checks (protscope/checks/sanity.py), run in the background with progress: the page stays
 usable while a check runs, and the result says in words what it found and why."""
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import math
 
 import streamlit as st
 
-from core.sanity import CHECKS, start_check
-from dashboard import charts, session
+from dashboard import session
+from dashboard.logic import charts
+from protscope.checks.sanity import CHECKS, start_check
 
 ORDER = ("overfit", "lr", "init")
 POLL_S = 0.5

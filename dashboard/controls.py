@@ -7,18 +7,18 @@ import math
 import streamlit as st
 import torch
 
-from core.device import available_devices
-from core.encodings import ENCODINGS
-from core.errors import ProtScopeError
-from core.layers import count_parameters, summary_text
-from core.losses import LOSSES
-from core.models import MODELS, build_model
-from core.optim import OPTIMIZERS, SCHEDULERS, lr_schedule
-from core.prepare import model_dims
-from core.run_config import RunConfig
-from dashboard import charts
-from core.relevance import relevant_fields
+from dashboard.logic import charts
 from dashboard.widgets import control
+from protscope.config.relevance import relevant_fields
+from protscope.config.run_config import RunConfig
+from protscope.device import available_devices
+from protscope.errors import ProtScopeError
+from protscope.modeling.encodings import ENCODINGS
+from protscope.modeling.layers import count_parameters, summary_text
+from protscope.modeling.losses import LOSSES
+from protscope.modeling.models import MODELS, build_model
+from protscope.modeling.optim import OPTIMIZERS, SCHEDULERS, lr_schedule
+from protscope.train.prepare import model_dims
 
 # Every training setting appears in exactly one group (a test checks this).
 GROUPS = {
@@ -44,7 +44,7 @@ TITLES = {"encoding": lambda n: f"{n}: {ENCODINGS[n].title}", "model": lambda n:
 
 def draw(settings: dict, task: str, disabled: bool = False) -> None:
     """All controls, in expanders; exactly the fields the chosen model, encoding, loss, optimizer and
-    schedule read are shown (core/relevance.py)."""
+    schedule read are shown (protscope/config/relevance.py)."""
     shown = relevant_fields(settings, task)
     for group, keys in GROUPS.items():
         with st.expander(group, expanded=group in OPEN):
@@ -81,7 +81,7 @@ def choices_for(key: str, settings: dict, task: str) -> list[str]:
 
 
 def monitor_choices(task: str) -> list[str]:
-    from core.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS
+    from protscope.evaluation.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS
 
     keys = REGRESSION_KEYS if task == "regression" else CLASSIFICATION_KEYS
     return ["val_loss", *(f"val_{k}" for k in keys)]

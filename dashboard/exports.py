@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.dataset import ProteinData
-from core.datasets import SAMPLE_DIR, get_spec
-from core.errors import ProtScopeError
-from core.export import pytorch_script
-from core.run_config import RunConfig
+from protscope.config.run_config import RunConfig
+from protscope.data.builtin import SAMPLE_DIR, get_spec
+from protscope.data.dataset import ProteinData
+from protscope.errors import ProtScopeError
+from protscope.script_export.script import pytorch_script
 
 
 def script_source(config: RunConfig, data: ProteinData) -> str:
@@ -34,7 +34,7 @@ def script_source(config: RunConfig, data: ProteinData) -> str:
 def downloads(config: RunConfig, data: ProteinData) -> None:
     with st.expander("Take these settings away: config JSON or a plain PyTorch script"):
         st.download_button("Download config (JSON)", config.to_json(), file_name="protscope-config.json",
-                           mime="application/json", help="Train it again with `python -m core train --config "
+                           mime="application/json", help="Train it again with `python -m protscope train --config "
                                                           "protscope-config.json`" + (
                                f" (keep {config.data.path} next to it: the config names the file and its "
                                "content hash)" if config.data.path else "") + ".")

@@ -10,11 +10,11 @@ import time
 
 import streamlit as st
 
-from core.diagnosis import chance_loss, diagnose
-from core.metrics import MAIN_METRICS, one_class
-from core.repository import RunRecord
-from dashboard import charts
+from dashboard.logic import charts
 from dashboard.session import owner_label
+from protscope.evaluation.diagnosis import chance_loss, diagnose
+from protscope.evaluation.metrics import MAIN_METRICS, one_class
+from protscope.runs.repository import RunRecord
 
 REFRESH_S = 1.0
 STATUS_ICONS = {"queued": ":material/hourglass_empty:", "running": ":material/play_circle:",

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.repository import RunRecord, RunRepository
 from dashboard.binding import show
+from dashboard.logic.workspace import Workspace
 from dashboard.session import owner_label
-from dashboard.workspace import Workspace
+from protscope.runs.repository import RunRecord, RunRepository
 
 
 def choose(page: str, ws: Workspace, repo: RunRepository, keep: Callable[[RunRecord], bool], what: str,

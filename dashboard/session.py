@@ -2,7 +2,7 @@
 
 Who: a random owner id that a cookie keeps for a year, so a reload or a session that Streamlit let
 expire (server.disconnectedSessionTTL) comes back as the same owner, with the same runs. What it
-holds: its Workspace (dashboard/workspace.py), saved in the run store after every change and given
+holds: its Workspace (dashboard/logic/workspace.py), saved in the run store after every change and given
 back to the next session of the same browser, so an upload, the settings and the live run survive
 reloads, idle time and restarts. The address bar always carries the data and every setting that
 differs from the config defaults; opening such a link sets exactly those (the rest to defaults),
@@ -15,8 +15,8 @@ import secrets
 
 import streamlit as st
 
-from core.datasets import load_manifest
-from dashboard.workspace import Workspace
+from dashboard.logic.workspace import Workspace
+from protscope.data.builtin import load_manifest
 
 COOKIE = "protscope_owner"
 OWNER_ID = re.compile(r"[0-9a-f]{32}")

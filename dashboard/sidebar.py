@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import session
-from dashboard.workspace import Workspace
+from dashboard.logic.workspace import Workspace
 
 # A wider sidebar, so option names ("Linear model (logistic regression / single-layer perceptron)") and
 # preset titles are not cut off.

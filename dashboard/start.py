@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.presets import PRESETS
 from dashboard import session
-from dashboard.workspace import Workspace
+from dashboard.logic.workspace import Workspace
+from protscope.config.presets import PRESETS
 
 FIRST_RUN = "first-run"
 STEPS = ("**1 · Data**: a built-in protein dataset (here), or your own CSV or FASTA.",

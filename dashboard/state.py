@@ -1,22 +1,22 @@
 """What the pages share: the server's run store, job manager and run repository, and the data and
-split the session's Workspace (dashboard/workspace.py) names, loaded once and cached.
+split the session's Workspace (dashboard/logic/workspace.py) names, loaded once and cached.
 """
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import streamlit as st
 
-from core.config import DataConfig
-from core.dataset import ProteinData
-from core.datasets import config_for, load_bytes, load_data
-from core.errors import ProtScopeError
-from core.jobs import JobManager
-from core.repository import RunRepository
-from core.splits import Split, make_split
-from dashboard.workspace import COLUMN_FIELDS, SPLIT_FIELDS, Workspace
+from dashboard.logic.workspace import COLUMN_FIELDS, SPLIT_FIELDS, Workspace
+from protscope import settings
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import config_for, load_bytes, load_data
+from protscope.data.dataset import ProteinData
+from protscope.data.splits import Split, make_split
+from protscope.errors import ProtScopeError
+from protscope.runs.jobs import JobManager
+from protscope.runs.repository import RunRepository
 
 # The data settings that change what is loaded (the rest of the data section, the split, changes the split).
 READING_FIELDS = ("task", "max_length", "long_sequences", "unknown_residues", "binarize_at", "drop_split_overlap",
@@ -24,7 +24,7 @@ READING_FIELDS = ("task", "max_length", "long_sequences", "unknown_residues", "b
 
 
 def runs_folder() -> Path:
-    return Path(os.environ.get("PROTSCOPE_RUNS", "runs"))
+    return settings.runs_dir()
 
 
 def uploads_folder() -> Path:
@@ -34,9 +34,9 @@ def uploads_folder() -> Path:
 @st.cache_resource
 def run_store():
     """The SQLite run store, opened once per server; runs left 'running' by a crash become 'interrupted'."""
-    from core.store import open_store
+    from protscope.runs.store import open_store
 
-    return open_store(os.environ.get("PROTSCOPE_DB") or runs_folder() / "protscope.db")
+    return open_store(settings.db_path())
 
 
 @st.cache_resource

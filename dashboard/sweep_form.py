@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.config import DataConfig
-from core.errors import ProtScopeError
-from core.presets import PRESETS
-from core.run_config import RunConfig
-from core.splits import make_split
-from core.sweeps import SweepSpec, count, expand, parse_grid, preset_sweep
-from core.owners import Owner
 from dashboard import session
+from dashboard.logic.workspace import setting_names
 from dashboard.state import builtin_data, current_data, current_split, job_manager
-from dashboard.workspace import setting_names
+from protscope.config.presets import PRESETS
+from protscope.config.run_config import RunConfig
+from protscope.config.sections import DataConfig
+from protscope.data.splits import make_split
+from protscope.errors import ProtScopeError
+from protscope.owners import Owner
+from protscope.runs.sweeps import SweepSpec, count, expand, parse_grid, preset_sweep
 
 SWEEPABLE = [k for k in setting_names() if k not in ("task", "split", "val_fraction", "test_fraction", "identity",
                                                     "split_seed", "max_length", "long_sequences", "unknown_residues",
@@ -127,4 +127,4 @@ def draw() -> None:
         st.divider()
         custom_form()
         st.caption("Larger sweeps can run on a Ray cluster from the command line: "
-                   "`python -m core sweep --grid optimizer=sgd,adam --seeds 3 --ray ADDRESS`.")
+                   "`python -m protscope sweep --grid optimizer=sgd,adam --seeds 3 --ray ADDRESS`.")

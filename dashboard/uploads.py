@@ -10,12 +10,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.datasets import read_columns
-from core.errors import ProtScopeError
 from dashboard import session
+from dashboard.logic.workspace import COLUMN_FIELDS, Workspace, new_upload
 from dashboard.state import uploads_folder
 from dashboard.widgets import control
-from dashboard.workspace import COLUMN_FIELDS, Workspace, new_upload
+from protscope.data.builtin import read_columns
+from protscope.errors import ProtScopeError
 
 ROLES = {"id_col": "id", "sequence_col": "sequence", "label_col": "label", "residue_label_col": "residue_label",
          "mask_col": "mask", "split_col": "split"}

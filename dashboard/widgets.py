@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.config import coerce
-from core.errors import ProtScopeError
-from core.run_config import SECTIONS, locate
 from dashboard import session
 from dashboard.binding import bound
 from dashboard.binding import show as show_value
+from protscope.config.run_config import SECTIONS, locate
+from protscope.config.setting import coerce
+from protscope.errors import ProtScopeError
 
 # The learning-rate slider is logarithmic: 1e-5 to 1, four steps per factor of ten... and exact values
 # such as 3e-4 from a preset or the LR finder are added to the steps.

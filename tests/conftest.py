@@ -14,7 +14,7 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from core.alphabet import ALPHABET  # noqa: E402
+from protscope.alphabet import ALPHABET  # noqa: E402
 
 # Natural amino-acid frequencies (UniProt), in ALPHABET order, so generated sequences look real.
 AA_FREQ = np.array([8.25, 1.38, 5.46, 6.72, 3.86, 7.07, 2.27, 5.92, 5.81, 9.65,
@@ -67,8 +67,8 @@ def tiny_dataset(task: str, n: int = 64, seed: int = 0):
     binary: is the protein lysine-rich; multiclass: which of K, E, W is most enriched;
     regression: the lysine fraction; residue: H on K/E/A/L, E on V/I/Y/F/W/T, else C.
     """
-    from core.config import DataConfig
-    from core.datasets import load_bytes
+    from protscope.config.sections import DataConfig
+    from protscope.data.builtin import load_bytes
 
     rng = np.random.default_rng(seed)
     rows = []
@@ -95,8 +95,8 @@ def tiny_dataset(task: str, n: int = 64, seed: int = 0):
 @pytest.fixture(scope="session")
 def tiny():
     """tiny[task] -> (ProteinData, Split) for each task, built once."""
-    from core.config import DataConfig
-    from core.splits import make_split
+    from protscope.config.sections import DataConfig
+    from protscope.data.splits import make_split
 
     out = {}
     for task in ("binary", "multiclass", "regression", "residue"):
@@ -123,8 +123,8 @@ def fresh_dashboard(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def browser():
     """Debian's chromium through Playwright, one per test module (skipped without one, except under CI)."""
-    from dashboard.serve import launch_chromium
     from tests.e2e.browser import need_browser
+    from tools.serve import launch_chromium
 
     need_browser()
     from playwright.sync_api import sync_playwright

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from core import alphabet
-from core.composition import nucleotide_rows
-from core.errors import ProtScopeError
+from protscope import alphabet
+from protscope.data.composition import nucleotide_rows
+from protscope.errors import ProtScopeError
 from tests.conftest import random_sequences
 
 

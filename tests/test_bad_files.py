@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import alphabet
-from core.config import DataConfig
-from core.datasets import load_bytes, load_data
-from core.errors import ProtScopeError
-from core.readers import read_bytes
+from protscope import alphabet
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import load_bytes, load_data
+from protscope.data.readers import read_bytes
+from protscope.errors import ProtScopeError
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 EXPECTED_FILE = BAD / "EXPECTED.toml"

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from core.batches import eval_batches
-from core.evaluate import predict
-from core.prepare import prepare
-from core.run_config import RunConfig, TrainingConfig
+from protscope.config.run_config import RunConfig
+from protscope.config.sections import TrainingConfig
+from protscope.train.batches import eval_batches
+from protscope.train.inference import predict
+from protscope.train.prepare import prepare
 
 
 def test_eval_batches_keep_length_order_and_both_limits_and_are_as_full_as_allowed():

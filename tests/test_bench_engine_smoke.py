@@ -1,10 +1,7 @@
 """The engine benchmark still runs (tiny sizes, no timing assertions: machines are noisy)."""
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-import bench_engine  # noqa: E402
+from bench import bench_engine
 
 
 def test_engine_benchmark_runs_in_quick_mode():

@@ -1,10 +1,7 @@
 """The benchmark scripts still run (tiny sizes, no timing assertions: machines are noisy)."""
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-import bench_encoding  # noqa: E402
+from bench import bench_encoding
 
 
 def test_encoding_benchmark_runs_in_quick_mode():
@@ -27,7 +24,7 @@ def test_a_bench_section_is_replaced_in_place_and_other_sections_kept(tmp_path):
 
 
 def test_scale_benchmark_fits_the_growth_and_reports_every_step(monkeypatch):
-    import bench_scale
+    from bench import bench_scale
 
     # The children are fresh interpreters (for a clean peak RSS); in-process here, at smoke sizes.
     monkeypatch.setattr(bench_scale, "child", bench_scale.measure)
@@ -44,14 +41,14 @@ def test_scale_benchmark_fits_the_growth_and_reports_every_step(monkeypatch):
 
 
 def test_the_fitted_exponent_is_the_slope_in_log_log():
-    import bench_scale
+    from bench import bench_scale
 
     assert abs(bench_scale.exponent([1e4, 3e4, 1e5], [2.0, 6.0, 20.0]) - 1.0) < 1e-9
     assert abs(bench_scale.exponent([1e4, 1e5], [1.0, 100.0]) - 2.0) < 1e-9
 
 
 def test_gpu_benchmark_skips_cleanly_without_cuda(monkeypatch):
-    import bench_gpu
+    from bench import bench_gpu
 
     monkeypatch.setattr(bench_gpu.torch.cuda, "is_available", lambda: False)
     result = bench_gpu.run(quick=True, log=lambda *a: None)
@@ -61,7 +58,7 @@ def test_gpu_benchmark_skips_cleanly_without_cuda(monkeypatch):
 
 def test_gpu_benchmark_code_runs_end_to_end_on_the_cpu():
     """The measurements a CUDA machine makes, run here on the CPU at smoke sizes (CI has no GPU)."""
-    import bench_gpu
+    from bench import bench_gpu
 
     rows, _, info = bench_gpu.measured(quick=True, log=lambda *a: None, device="cpu")
     assert info == {"device": "cpu"}
@@ -70,7 +67,7 @@ def test_gpu_benchmark_code_runs_end_to_end_on_the_cpu():
 
 
 def test_dashboard_benchmark_times_the_compare_page_over_many_runs():
-    import bench_dashboard
+    from bench import bench_dashboard
 
     times = bench_dashboard.compare_rerun_times(runs=8, epochs=20, reruns=2)
     assert list(times) == ["seed bands (4 groups of 2)", "8 separate curves"]
@@ -78,9 +75,8 @@ def test_dashboard_benchmark_times_the_compare_page_over_many_runs():
 
 
 def test_make_bench_writes_one_summary_of_every_target_first(tmp_path):
-    import run_all
-    from bench.report import update_readme
-    from bench_encoding import Row
+    from bench import run_all
+    from bench.report import Row, update_readme
 
     reports = {"engine": {"rows": [Row("a | b", "1.0x", target="≥ 0.95x", passed=True), Row("info only", "3 ms")],
                           "info": {"cpu": "AMD", "cores": "2", "torch": "2.13.0", "date": "today"}},
@@ -95,7 +91,7 @@ def test_make_bench_writes_one_summary_of_every_target_first(tmp_path):
 
 
 def test_make_bench_runs_the_soak_beside_the_scale_bench_on_separate_cores_and_the_rest_alone():
-    import run_all
+    from bench import run_all
 
     found = [run_all.BENCH / n for n in ("bench_dashboard.py", "bench_engine.py", "bench_scale.py", "bench_soak.py")]
     steps = run_all.plan(found, [0, 1], one_at_a_time=False)
@@ -110,8 +106,7 @@ def test_make_bench_runs_the_soak_beside_the_scale_bench_on_separate_cores_and_t
 def test_a_bench_script_hands_its_report_to_make_bench_as_json(tmp_path):
     import json
 
-    from bench.report import bench_main
-    from bench_encoding import Row
+    from bench.report import Row, bench_main
 
     def run(quick):
         return {"rows": [Row("x", "2 ms", target="≤ 3 ms", passed=True)], "info": {"cores": "2"}, "notes": ["n"]}
@@ -125,7 +120,7 @@ def test_a_bench_script_hands_its_report_to_make_bench_as_json(tmp_path):
 
 
 def test_soak_growth_compares_the_medians_of_the_first_and_last_windows_after_the_warmup():
-    import soak
+    from bench import soak
 
     # (seconds, MB): a plateau with a brief trim in the first window and a level 150 MB higher at the end
     samples = [(t, 500.0) for t in range(0, 60, 2)]  # warm-up, ignored
@@ -138,7 +133,7 @@ def test_soak_growth_compares_the_medians_of_the_first_and_last_windows_after_th
 
 
 def test_soak_bench_reports_growth_against_its_target(monkeypatch):
-    import bench_soak
+    from bench import bench_soak
 
     fake = {"minutes": 10.0, "first_trough": 900.0, "last_trough": 1060.0, "first_peak": 1700.0, "last_peak": 1750.0,
             "first_median": 1500.0, "last_median": 1660.0, "growth": 160.0, "progress": "running · epoch 30/1000",

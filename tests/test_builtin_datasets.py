@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from core.datasets import SAMPLE_DIR, config_for, dataset_names, get_spec, load_data
-from core.errors import ProtScopeError
-from core.splits import make_split
+from protscope.data.builtin import SAMPLE_DIR, config_for, dataset_names, get_spec, load_data
+from protscope.data.splits import make_split
+from protscope.errors import ProtScopeError
 
 # (rows, task, train/val/test of the published split) as given in shared/data/PROVENANCE.md
 EXPECTED = {

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from dashboard import chart_style, charts
+from dashboard.logic import chart_style, charts
 
 X = np.arange(1.0, 301.0)
 ROWS = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.1 / e, "train_accuracy": 0.6, "val_accuracy": 0.5}
@@ -248,10 +248,9 @@ def test_the_browser_draws_decade_ticks_and_the_panels(tmp_path):
     from tests.e2e.browser import need_browser
     need_browser()
     from playwright.sync_api import sync_playwright
-
     from plotly.offline import get_plotlyjs
 
-    from dashboard.serve import launch_chromium
+    from tools.serve import launch_chromium
     figs = {"lr": BUILDERS["log series"](), "finder": BUILDERS["lr finder"](), "panels": BUILDERS["metric panels"]()}
     page_html = "".join(fig.to_html(include_plotlyjs=False, full_html=False, div_id=name) for name, fig in figs.items())
     (tmp_path / "charts.html").write_text(f"<html><head><script>{get_plotlyjs()}</script></head>"

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.checkpoint import load_checkpoint
-from core.errors import ProtScopeError
-from core.predict import predict_sequences
-from core.trainer import Trainer
+from protscope.errors import ProtScopeError
+from protscope.train.checkpoint import load_checkpoint
+from protscope.train.predict import predict_sequences
+from protscope.train.trainer import Trainer
 from tests.test_engine import config
 
 

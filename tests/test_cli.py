@@ -1,4 +1,4 @@
-"""`python -m core inspect` and `datasets`, run as a user would, in a subprocess."""
+"""`python -m protscope inspect` and `datasets`, run as a user would, in a subprocess."""
 import json
 import subprocess
 import sys
@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from core.datasets import dataset_names
+from protscope.data.builtin import dataset_names
 from tests.conftest import csv_bytes, random_sequences
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "protscope", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
 
 

@@ -1,4 +1,4 @@
-"""`python -m core check lr|overfit|init`: settings as for `train`, a verdict, and exit codes."""
+"""`python -m protscope check lr|overfit|init`: settings as for `train`, a verdict, and exit codes."""
 import json
 import subprocess
 import sys
@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.cli import main
-from core.cli_check import KINDS
-from core.sanity import CHECKS
+from protscope.checks.sanity import CHECKS
+from protscope.cli.check import KINDS
+from protscope.cli.main import main
 from tests.conftest import csv_bytes, random_sequences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,7 @@ def test_missing_data_and_unknown_checks_exit_2(capsys, tmp_path):
 
 
 def test_the_real_command(csv_path):
-    done = subprocess.run([sys.executable, "-m", "core", "check", "init", "--data", csv_path, "--model", "mlp",
+    done = subprocess.run([sys.executable, "-m", "protscope", "check", "init", "--data", csv_path, "--model", "mlp",
                            "--encoding", "aac", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert last_json(done.stdout)["verdict"] == "passed"

@@ -1,4 +1,4 @@
-"""`python -m core train` and `predict`, run as a user would."""
+"""`python -m protscope train` and `predict`, run as a user would."""
 import csv
 import io
 import json
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def cli(*args, runs: Path):
     env = {**os.environ, "PROTSCOPE_RUNS": str(runs)}
-    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "protscope", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, env=env)
 
 
@@ -91,8 +91,8 @@ def test_preset_with_overrides(tmp_path):
     (("--preset", "nope", "--dataset", "esol"), "no preset 'nope'"),
 ])
 def test_bad_train_flags_exit_2_with_one_line(tmp_path, monkeypatch, capsys, args, message):
-    """In-process through the same main() as `python -m core` (other tests run the real command)."""
-    from core.cli import main
+    """In-process through the same main() as `python -m protscope` (other tests run the real command)."""
+    from protscope.cli.main import main
 
     monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path))
     try:
@@ -109,8 +109,8 @@ def test_a_config_naming_an_uploaded_file_finds_it_next_to_itself_or_says_which_
     """What the dashboard's "Download config" gives for an upload: the file's name and content hash."""
     import hashlib
 
-    from core.cli import main as run_cli
-    from core.run_config import RunConfig
+    from protscope.cli.main import main as run_cli
+    from protscope.config.run_config import RunConfig
     from tests.conftest import csv_bytes, random_sequences
 
     content = csv_bytes(["id", "sequence", "label"], [[f"p{i}", s, i % 2] for i, s in

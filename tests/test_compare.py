@@ -7,10 +7,26 @@ import math
 import numpy as np
 import pytest
 
-from dashboard import charts
-from dashboard.compare import (config_keys, curves_csv, differing, final_metrics, flat_config, group_label,
-                               group_labels, line_label, line_labels, mean_band, metric_names, run_rows, runs_json,
-                               seed_groups, series, setting_text, summary_rows)
+from dashboard.logic import charts
+from dashboard.logic.comparison import (
+    config_keys,
+    curves_csv,
+    differing,
+    final_metrics,
+    flat_config,
+    group_label,
+    group_labels,
+    line_label,
+    line_labels,
+    mean_band,
+    metric_names,
+    run_rows,
+    runs_json,
+    seed_groups,
+    series,
+    setting_text,
+    summary_rows,
+)
 
 
 def run(i, optimizer, seed, lr=1e-3, accuracy=0.7, epochs=3):

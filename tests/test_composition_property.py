@@ -1,4 +1,4 @@
-"""Properties of telling proteins from other text (core.composition), through the whole upload path:
+"""Properties of telling proteins from other text (protscope.data.composition), through the whole upload path:
 
 - a table whose text column is English words (a species, a county, a gene description), in any case,
   under any header, even 'sequence', is never accepted as a protein dataset;
@@ -9,25 +9,20 @@ English words come from the docstrings of Python's standard library, so the test
 """
 from __future__ import annotations
 
-import csv
-import inspect
-import io
-import re
-
-import numpy as np
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 import argparse
 import asyncio
 import collections
+import csv
 import datetime
 import decimal
 import email
+import inspect
+import io
 import json
 import logging
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import tarfile
@@ -37,10 +32,14 @@ import typing
 import unittest
 import zipfile
 
-from core.composition import AMINO_ACIDS
-from core.config import DataConfig
-from core.datasets import load_bytes
-from core.errors import ProtScopeError
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import load_bytes
+from protscope.data.composition import AMINO_ACIDS
+from protscope.errors import ProtScopeError
 
 PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.presets import PRESETS
-from core.run_config import SECTIONS
+from protscope.config.presets import PRESETS
+from protscope.config.run_config import SECTIONS
 from tests.conftest import csv_bytes, random_sequences
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -262,8 +262,8 @@ def test_predict_page_reports_bad_rows_and_predicts_the_rest():
 
 
 def test_a_failing_run_says_why_in_words(monkeypatch):
-    from core.trainer import Trainer
     from dashboard.state import job_manager
+    from protscope.train.trainer import Trainer
 
     def broken_epoch(*args, **kwargs):
         raise RuntimeError("the model hit a wall")
@@ -294,10 +294,10 @@ def test_a_homology_split_keeps_clusters_together():
 def test_runs_from_before_a_restart_can_still_predict(tmp_path, tiny):
     """A run trained elsewhere (the command line, or before the server restarted) is read from the
     store, and its saved model predicts."""
-    from core.owners import command_line_owner
-    from core.recorder import record_in_background
-    from core.trainer import Trainer
     from dashboard.state import run_store
+    from protscope.owners import command_line_owner
+    from protscope.runs.recorder import record_in_background
+    from protscope.train.trainer import Trainer
     from tests.test_engine import config
 
     data, split = tiny["binary"]

@@ -5,15 +5,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.run_config import RunConfig
+from protscope.config.run_config import RunConfig
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    from core.store import open_store
     from dashboard.state import job_manager, run_store
+    from protscope.runs.store import open_store
 
     monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path / "runs"))
     monkeypatch.setenv("PROTSCOPE_DB", str(tmp_path / "runs" / "protscope.db"))
@@ -165,7 +165,7 @@ def test_a_running_sweep_can_be_cancelled(store):
 
 
 def test_curves_are_live_while_a_run_is_going_and_still_once_all_have_ended(store, monkeypatch):
-    from core import store as store_module
+    from protscope.runs import store as store_module
 
     monkeypatch.setattr(store_module, "RECORDING", {"going"})  # as if this process's recorder were writing it
     add(store, "done", "sgd", 0, 0.6)
@@ -187,8 +187,8 @@ def test_exports_are_written_only_when_clicked_with_the_content_the_page_exporte
 
     from streamlit.runtime.media_file_manager import MediaFileManager
 
-    from core.serialise import clean_json, csv_text
-    from dashboard import compare as cmp
+    from dashboard.logic import comparison as cmp
+    from protscope.serialise import clean_json, csv_text
 
     registered = {}
 

@@ -13,15 +13,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import dashboard.state
-from core.config import DataConfig
-from core.evaluate import Predictions
-from core.jobs import JobManager
-from core.metrics import metrics_at_threshold
-from core.run_config import RunConfig
-from core.serialise import csv_text
-from core.splits import make_split
-from core.store import RunStore
-from dashboard import evaluation as ev
+from dashboard.logic import evaluation as ev
+from protscope.config.run_config import RunConfig
+from protscope.config.sections import DataConfig
+from protscope.data.splits import make_split
+from protscope.evaluation.metrics import metrics_at_threshold
+from protscope.runs.jobs import JobManager
+from protscope.runs.store import RunStore
+from protscope.serialise import csv_text
+from protscope.train.inference import Predictions
 from tests.conftest import tiny_dataset
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -105,7 +105,7 @@ def test_small_helpers():
     assert ev.predicted_classes(np.array([[0.2, 0.3, 0.5]]), 0.1).tolist() == [2]
     assert ev.base_rates(np.array([1, 0, 1, 1]), ("0", "1")) == {"1": 0.75}
     assert ev.base_rates(np.array([2, 0, 2, 1]), "HEC") == {"H": 0.25, "E": 0.25, "C": 0.5}
-    from core.diagnosis import chance_loss
+    from protscope.evaluation.diagnosis import chance_loss
 
     assert chance_loss("multiclass", "abc") == pytest.approx(math.log(3))
     assert chance_loss("binary", ("0", "1")) == pytest.approx(math.log(2))

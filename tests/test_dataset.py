@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from core.config import DataConfig
-from core.datasets import load_bytes
-from core.errors import ProtScopeError
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import load_bytes
+from protscope.errors import ProtScopeError
 from tests.conftest import csv_bytes, random_sequences
 
 SEQS = random_sequences(30, seed=11)
@@ -155,9 +155,9 @@ def test_unlabelled_data_can_be_loaded_for_prediction():
 
 
 def test_composition_by_class_counts_each_class_separately():
-    from core.config import DataConfig
-    from core.datasets import load_bytes
-    from core.summary import composition_by_class
+    from protscope.config.sections import DataConfig
+    from protscope.data.builtin import load_bytes
+    from protscope.data.summary import composition_by_class
 
     rows = ["sequence,label"] + [f"{'K' * 9 + 'A'},pos" for _ in range(12)] + [f"{'E' * 5},neg" for _ in range(12)]
     data = load_bytes("\n".join(rows).encode(), "x.csv", DataConfig())
@@ -173,11 +173,11 @@ ALPHABET_INDEX = {c: i for i, c in enumerate("ACDEFGHIKLMNPQRSTVWY")}
 def test_fingerprint_is_hashed_once_per_dataset_and_afresh_for_a_subset(binary_csv, monkeypatch):
     import hashlib
 
-    import core.dataset
+    import protscope.data.dataset
 
     data = load_bytes(binary_csv, "b.csv", DataConfig())
     calls, sha256 = [], hashlib.sha256
-    monkeypatch.setattr(core.dataset.hashlib, "sha256", lambda: calls.append(1) or sha256())
+    monkeypatch.setattr(protscope.data.dataset.hashlib, "sha256", lambda: calls.append(1) or sha256())
     first = data.fingerprint()
     assert data.fingerprint() == first and len(calls) == 1  # every dashboard rerun asks for it
     part = data.subset(np.arange(len(data) - 1))

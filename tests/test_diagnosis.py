@@ -1,4 +1,4 @@
-"""core.diagnosis on constructed loss curves: one per pattern from the course notes, plus edge cases."""
+"""protscope.evaluation.diagnosis on constructed loss curves: one per pattern from the course notes, plus edge cases."""
 import dataclasses
 import json
 import math
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.diagnosis import TITLES, VERDICTS, Diagnosis, diagnose
+from protscope.evaluation.diagnosis import TITLES, VERDICTS, Diagnosis, diagnose
 
 EPOCHS = np.arange(40)
 

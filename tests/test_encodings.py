@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from core import alphabet
-from core.config import EncodingConfig
-from core.encodings import ENCODINGS, encode, encode_all
-from core.tables import blosum62_table, physchem_table
+from protscope import alphabet
+from protscope.config.sections import EncodingConfig
+from protscope.modeling.encodings import ENCODINGS, encode, encode_all
+from protscope.modeling.tables import blosum62_table, physchem_table
 from tests.conftest import random_sequences
 
 SEQS = random_sequences(6, seed=21, low=3, high=25) + ["MXKA", "W"]
@@ -115,8 +115,8 @@ def test_qian_sejnowski_window_is_13_by_21():
 
 
 def test_encode_all_batches_sequence_features(binary_csv):
-    from core.config import DataConfig
-    from core.datasets import load_bytes
+    from protscope.config.sections import DataConfig
+    from protscope.data.builtin import load_bytes
 
     data = load_bytes(binary_csv, "b.csv", DataConfig())
     cfg = EncodingConfig(name="aac")
@@ -129,7 +129,7 @@ def test_encode_all_batches_sequence_features(binary_csv):
 
 
 def test_unknown_encoding_is_a_config_error():
-    from core.errors import ProtScopeError
+    from protscope.errors import ProtScopeError
 
     with pytest.raises(ProtScopeError, match="choose one of: onehot"):
         EncodingConfig(name="onehott")

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from core.events import BatchProgress, EpochEnd, RunFinished, RunStarted, StatusChanged
-from core.losses import LOSSES
-from core.models import MODELS
-from core.optim import OPTIMIZERS, SCHEDULERS, lr_schedule
-from core.run_config import RunConfig, TrainingConfig
-from core.trainer import Trainer
+from protscope.config.run_config import RunConfig
+from protscope.config.sections import TrainingConfig
+from protscope.modeling.losses import LOSSES
+from protscope.modeling.models import MODELS
+from protscope.modeling.optim import OPTIMIZERS, SCHEDULERS, lr_schedule
+from protscope.train.events import BatchProgress, EpochEnd, RunFinished, RunStarted, StatusChanged
+from protscope.train.trainer import Trainer
 
 TASKS = ("binary", "multiclass", "regression", "residue")
 # The encoding each model is tested with, per task kind.
@@ -138,9 +139,9 @@ def test_pause_resume_and_stop(tiny):
 
 
 def test_early_stopping_restores_the_best_weights(tmp_path):
-    from core.config import DataConfig
-    from core.datasets import load_bytes
-    from core.splits import make_split
+    from protscope.config.sections import DataConfig
+    from protscope.data.builtin import load_bytes
+    from protscope.data.splits import make_split
     from tests.conftest import csv_bytes, random_sequences
 
     # Random labels: anything learned is memorisation, so validation loss soon rises.
@@ -185,7 +186,7 @@ def test_seeded_runs_agree_when_trained_concurrently(tiny):
 
 
 def test_failure_in_the_model_is_reported_not_lost(tiny, monkeypatch):
-    from core import models
+    from protscope.modeling import models
 
     def broken_forward(self, x, mask):
         raise RuntimeError("boom inside the model")
@@ -197,7 +198,7 @@ def test_failure_in_the_model_is_reported_not_lost(tiny, monkeypatch):
 
 
 def test_out_of_memory_is_explained(tiny, monkeypatch):
-    from core import models
+    from protscope.modeling import models
 
     def oom(self, x, mask):
         raise torch.OutOfMemoryError("CUDA out of memory")
@@ -208,7 +209,7 @@ def test_out_of_memory_is_explained(tiny, monkeypatch):
 
 
 def test_best_epoch_skips_undefined_metrics():
-    from core.trainer import BestEpoch
+    from protscope.train.trainer import BestEpoch
 
     model = torch.nn.Linear(1, 1)
     best = BestEpoch("max")

@@ -18,18 +18,18 @@ import numpy as np
 import pytest
 import torch
 
-from core.config import DataConfig
-from core.datasets import load_bytes
-from core.encodings import encode, encode_all
-from core.errors import ProtScopeError
-from core.export import DRY_RUN_VARIABLE, pytorch_script
-from core.layers import count_parameters
-from core.losses import make_loss
-from core.models import build_model
-from core.optim import SCHEDULERS, lr_schedule, make_optimizer
-from core.prepare import model_dims
-from core.run_config import RunConfig
-from core.trainer import Trainer
+from protscope.config.run_config import RunConfig
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import load_bytes
+from protscope.errors import ProtScopeError
+from protscope.modeling.encodings import encode, encode_all
+from protscope.modeling.layers import count_parameters
+from protscope.modeling.losses import make_loss
+from protscope.modeling.models import build_model
+from protscope.modeling.optim import SCHEDULERS, lr_schedule, make_optimizer
+from protscope.script_export.script import DRY_RUN_VARIABLE, pytorch_script
+from protscope.train.prepare import model_dims
+from protscope.train.trainer import Trainer
 from tests.conftest import csv_bytes, random_sequences
 
 COLUMNS = {"sequence": "sequence", "label": "label"}

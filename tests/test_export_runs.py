@@ -7,10 +7,10 @@ import struct
 
 import pytest
 
-from core.cli import main
-from core.errors import ProtScopeError
-from core.export_runs import crc32c, export_runs, masked_crc
-from core.store import open_store
+from protscope.cli.main import main
+from protscope.errors import ProtScopeError
+from protscope.runs.archive import crc32c, export_runs, masked_crc
+from protscope.runs.store import open_store
 
 ROWS = [{"epoch": e, "train_loss": 1.0 / e, "val_loss": 1.5 / e, "lr": 0.001 * e, "grad_norm": 2.0 + e,
          "seconds": 0.5, "val_accuracy": 0.5 + e / 10} for e in (1, 2, 3)]

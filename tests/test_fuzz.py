@@ -12,12 +12,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import alphabet
-from core.config import DataConfig
-from core.dataset import MIN_ROWS
-from core.datasets import load_bytes
-from core.errors import ProtScopeError
-from core.readers import read_bytes
+from protscope import alphabet
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import load_bytes
+from protscope.data.dataset import MIN_ROWS
+from protscope.data.readers import read_bytes
+from protscope.errors import ProtScopeError
 
 AA = "ACDEFGHIKLMNPQRSTVWY"
 NOT_NUCLEOTIDE = "DEFHIKLMPQRSVWY"  # one of these keeps a random sequence from looking like DNA

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from core.config import DataConfig
-from core.datasets import config_for, load_bytes, load_data
-from core.errors import ProtScopeError
-from core.homology import assign_clusters, cluster_sequences, homology_split
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import config_for, load_bytes, load_data
+from protscope.data.homology import assign_clusters, cluster_sequences, homology_split
+from protscope.errors import ProtScopeError
 from tests.conftest import csv_bytes
 
 

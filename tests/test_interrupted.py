@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from core.store import INTERRUPTED_MESSAGE, open_store
+from protscope.runs.store import INTERRUPTED_MESSAGE, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +18,7 @@ def test_killed_training_process_leaves_an_interrupted_run_with_its_epochs(tmp_p
     data.write_bytes(binary_csv)
     db = tmp_path / "runs" / "protscope.db"
     env = {**os.environ, "PROTSCOPE_RUNS": str(tmp_path / "runs")}
-    proc = subprocess.Popen([sys.executable, "-m", "core", "train", "--data", str(data), "--model", "mlp",
+    proc = subprocess.Popen([sys.executable, "-m", "protscope", "train", "--data", str(data), "--model", "mlp",
                              "--encoding", "aac", "--epochs", "5000", "--batch-size", "4", "--db", str(db),
                              "--name", "doomed"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from core.jobs import JobManager
+from protscope.runs.jobs import JobManager
 from tests.test_engine import config
 
 
@@ -47,7 +47,7 @@ def test_stop_all_stops_running_and_queued_jobs(tiny, tmp_path):
 
 
 def test_active_runs_are_bounded_with_a_clear_message(tiny, tmp_path, monkeypatch):
-    from core.errors import ProtScopeError
+    from protscope.errors import ProtScopeError
 
     monkeypatch.setenv("PROTSCOPE_MAX_JOBS", "3")
     data, split = tiny["binary"]

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from core.errors import ProtScopeError
-from core.labels import parse_labels, parse_masks, parse_residue_labels
+from protscope.data.labels import parse_labels, parse_masks, parse_residue_labels
+from protscope.errors import ProtScopeError
 
 where = lambda i: f"row {i + 1}"  # noqa: E731
 

@@ -4,10 +4,10 @@ import gzip
 import numpy as np
 import pytest
 
-from core.config import DataConfig
-from core.datasets import load_bytes, load_data, read_columns
-from core.errors import ProtScopeError
-from core.readers import read_bytes
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import load_bytes, load_data, read_columns
+from protscope.data.readers import read_bytes
+from protscope.errors import ProtScopeError
 from tests.conftest import csv_bytes, random_sequences
 
 SEQS = random_sequences(24, seed=7)

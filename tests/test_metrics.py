@@ -1,4 +1,5 @@
-"""core.metrics against scikit-learn and scipy: random, imbalanced and degenerate inputs, curves, tables."""
+"""protscope.evaluation.metrics against scikit-learn and scipy: random, imbalanced and degenerate inputs, curves,
+tables."""
 import warnings
 
 import numpy as np
@@ -7,14 +8,14 @@ from scipy import stats
 from sklearn import metrics as sk
 from sklearn.calibration import calibration_curve as sk_calibration_curve
 
-from core import metrics as M
+from protscope.evaluation import metrics as M
 
 SEEDS = (0, 1, 2)
 
 
 @pytest.fixture(autouse=True)
 def _warnings_are_errors():
-    """core.metrics must never warn; scikit-learn's own warnings are silenced where it is the reference."""
+    """The metrics must never warn; scikit-learn's own warnings are silenced where it is the reference."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         yield

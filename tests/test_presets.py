@@ -6,19 +6,17 @@ is docs/RESULTS.md's job (`make results`).
 """
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core import cli
-from core.cli_run import build_config
-from core.presets import PRESETS
-from core.run_config import locate
+from protscope.cli import main as cli
+from protscope.cli.train import build_config
+from protscope.config.presets import PRESETS
+from protscope.config.run_config import locate
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
 
 
 def train_json(capsys, tmp_path, *args) -> dict:
@@ -59,10 +57,10 @@ def test_the_solubility_preset_is_the_course_notes_classifier():
 
 
 def test_qian_sejnowski_is_13_one_hot_residues_into_40_units_scored_on_cb513():
-    from core.datasets import load_data
-    from core.models import build_model
-    from core.prepare import model_dims
-    from core.splits import make_split
+    from protscope.data.builtin import load_data
+    from protscope.data.splits import make_split
+    from protscope.modeling.models import build_model
+    from protscope.train.prepare import model_dims
 
     c = build_config("qian-sejnowski", None, {})
     data = load_data(c.data)
@@ -85,11 +83,10 @@ def test_a_preset_then_user_flags_win(capsys, tmp_path):
 
 
 def test_composition_features_are_aac_dpc_and_log_length():
-    from results import composition_features
-
     from types import SimpleNamespace
 
-    from core.alphabet import encode, pack
+    from bench.results import composition_features
+    from protscope.alphabet import encode, pack
 
     seqs = ["ACDA", "WWYKLM"]
     lengths = np.array([len(s) for s in seqs])
@@ -102,7 +99,7 @@ def test_composition_features_are_aac_dpc_and_log_length():
 
 
 def test_results_script_trains_renders_and_rerenders(tmp_path, capsys):
-    from results import main
+    from bench.results import main
 
     out = tmp_path / "res"
     assert main(["--quick", "--out", str(out), "--only", "solubility-mlp", "--only", "gb1-regression",
@@ -129,7 +126,7 @@ def test_results_script_trains_renders_and_rerenders(tmp_path, capsys):
 
 
 def test_results_resume_keeps_runs_whose_config_is_unchanged(tmp_path):
-    from results import load_saved, run_all, runs_of
+    from bench.results import load_saved, run_all, runs_of
 
     out = tmp_path / "runs.json"
     saved = run_all(["gb1-regression"], load_saved(out), out, seeds=1, quick=True, resume=False)

@@ -23,16 +23,16 @@ from pathlib import Path
 import pytest
 from Bio import SeqIO, bgzf
 
-from core import cli
-from core.config import DataConfig
-from core.datasets import combined, load_bytes
-from core.errors import ProtScopeError
-from core.fasta import accession_of
-from core.predict import read_sequences
-from core.readers import read_bytes
+from dashboard.logic.workspace import Workspace, new_upload
 from dashboard.state import current_data
 from dashboard.uploads import file_columns
-from dashboard.workspace import Workspace, new_upload
+from protscope.cli import main as cli
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import combined, load_bytes
+from protscope.data.fasta import accession_of
+from protscope.data.readers import read_bytes
+from protscope.errors import ProtScopeError
+from protscope.train.predict import read_sequences
 
 ROOT = Path(__file__).parent / "data" / "real"
 TRUTH = tomllib.loads((ROOT / "TRUTH.toml").read_text())
@@ -251,7 +251,7 @@ def test_decompressed_size_limit_gives_a_message():
 @pytest.mark.parametrize("name, code", [("biopython/GenBank/NC_000932.gb", 2), ("csvkit/iris.csv", 2),
                                         ("made/two_members.fasta.gz", 2)])
 def test_command_line_subprocess(name, code):
-    done = subprocess.run([sys.executable, "-m", "core", "inspect", str(ROOT / name)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "protscope", "inspect", str(ROOT / name)], capture_output=True,
                           text=True, timeout=120, cwd=Path(__file__).parents[1])
     assert done.returncode == code and "Traceback" not in done.stderr
     assert done.stderr.startswith("error: ")

@@ -19,18 +19,18 @@ import numpy as np
 import pytest
 import torch
 
-from core.alphabet import VOCAB_SIZE
-from core.config import TASKS, EncodingConfig
-from core.encodings import ENCODINGS, encode
-from core.errors import ProtScopeError
-from core.export import DRY_RUN_VARIABLE, pytorch_script
-from core.losses import AUTO, LOSSES, make_loss, output_size
-from core.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS
-from core.models import MODELS, ModelDims, build_model
-from core.optim import OPTIMIZERS, SCHEDULERS, make_optimizer, make_scheduler
-from core.prepare import Prepared, model_dims
-from core.relevance import DEFAULTS, SWITCHES, applies, ignored_settings, relevant_fields
-from core.run_config import SECTIONS, LossConfig, ModelConfig, OptimizerConfig, RunConfig, SchedulerConfig
+from protscope.alphabet import VOCAB_SIZE
+from protscope.config.relevance import DEFAULTS, SWITCHES, applies, ignored_settings, matters, relevant_fields
+from protscope.config.run_config import SECTIONS, RunConfig
+from protscope.config.sections import TASKS, EncodingConfig, LossConfig, ModelConfig, OptimizerConfig, SchedulerConfig
+from protscope.errors import ProtScopeError
+from protscope.evaluation.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS
+from protscope.modeling.encodings import ENCODINGS, encode
+from protscope.modeling.losses import AUTO, LOSSES, make_loss, output_size
+from protscope.modeling.models import MODELS, ModelDims, build_model
+from protscope.modeling.optim import OPTIMIZERS, SCHEDULERS, make_optimizer, make_scheduler
+from protscope.script_export.script import DRY_RUN_VARIABLE, pytorch_script
+from protscope.train.prepare import Prepared, model_dims
 from tests.conftest import csv_bytes, random_sequences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,7 +121,7 @@ def test_an_encoding_reads_what_its_spec_declares(name):
     lengths = torch.tensor([5, 2])
     x = encode(tokens, lengths, cfg)
     assert x.shape[-1] == enc.width(cfg) or enc.level == "tokens"
-    # core.prepare.model_dims decides whether per-protein features are standardised
+    # protscope.train.prepare.model_dims decides whether per-protein features are standardised
     model_dims(SimpleNamespace(encoding=cfg, loss=LossConfig()), SimpleNamespace(classes=("0", "1"), task="binary",
                                                                                  width=5))
     assert cfg.read == set(enc.params)
@@ -226,11 +226,11 @@ def test_every_field_of_a_choice_is_read_by_some_choice():
 
 def test_section_relevant_uses_the_same_source():
     model = RunConfig().model.replace(name="cnn")
-    assert model.relevant("kernel_size") and not model.relevant("rnn_hidden") and model.relevant("dropout")
-    assert model.relevant("pooling", "binary") and not model.relevant("pooling", "residue")
-    assert not model.relevant("embedding_dim") and model.relevant("embedding_dim", encoding="tokens")
-    assert not RunConfig().training.relevant("patience")
-    assert RunConfig().training.replace(early_stopping=True).relevant("patience")
+    assert matters(model, "kernel_size") and not matters(model, "rnn_hidden") and matters(model, "dropout")
+    assert matters(model, "pooling", "binary") and not matters(model, "pooling", "residue")
+    assert not matters(model, "embedding_dim") and matters(model, "embedding_dim", encoding="tokens")
+    assert not matters(RunConfig().training, "patience")
+    assert matters(RunConfig().training.replace(early_stopping=True), "patience")
 
 
 def test_unknown_task_shows_what_matters_for_some_task():
@@ -269,7 +269,7 @@ def test_train_prints_a_note_for_each_ignored_setting(tmp_path):
     path = tmp_path / "data.csv"
     path.write_bytes(csv_bytes(["id", "sequence", "label"], [[f"p{i}", s, i % 2] for i, s in enumerate(seqs)]))
     env = {**os.environ, "PROTSCOPE_RUNS": str(tmp_path / "runs"), "PROTSCOPE_DB": str(tmp_path / "runs.db")}
-    done = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(path), "--encoding", "aac",
+    done = subprocess.run([sys.executable, "-m", "protscope", "train", "--data", str(path), "--encoding", "aac",
                            "--epochs", "1", "--max-batches", "1", "--momentum", "0.5"], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr

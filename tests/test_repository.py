@@ -5,14 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from core.cli import main
-from core.jobs import JobManager
-from core.owners import Owner
-from core.repository import RunRepository
-from core.run_config import RunConfig
-from core.run_outputs import predictions_bytes, predictions_from_bytes
-from core.splits import make_split
-from core.store import RunStore
+from protscope.cli.main import main
+from protscope.config.run_config import RunConfig
+from protscope.data.splits import make_split
+from protscope.owners import Owner
+from protscope.runs.jobs import JobManager
+from protscope.runs.outputs import predictions_bytes, predictions_from_bytes
+from protscope.runs.repository import RunRepository
+from protscope.runs.store import RunStore
 from tests.conftest import csv_bytes, random_sequences, tiny_dataset
 
 CONFIG = RunConfig().with_values(epochs=2, batch_size=16, model="mlp", encoding="aac")
@@ -44,7 +44,7 @@ def test_a_dashboard_job_is_recorded_with_its_owner_classes_and_predictions(tmp_
 
 
 def test_per_residue_predictions_round_trip(tiny):
-    from core.trainer import Trainer
+    from protscope.train.trainer import Trainer
 
     data, split = tiny["residue"]
     result = Trainer(RunConfig().with_values(epochs=1, batch_size=8, model="cnn", encoding="onehot", channels=8),

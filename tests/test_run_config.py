@@ -3,8 +3,9 @@ import dataclasses
 
 import pytest
 
-from core.errors import ProtScopeError
-from core.run_config import SECTIONS, RunConfig, locate
+from protscope.config.relevance import matters
+from protscope.config.run_config import SECTIONS, RunConfig, locate
+from protscope.errors import ProtScopeError
 
 
 def test_json_round_trip():
@@ -55,4 +56,4 @@ def test_unknown_keys_get_suggestions():
 
 def test_relevant_fields_follow_the_choice():
     model = RunConfig().model.replace(name="cnn")
-    assert model.relevant("kernel_size") and not model.relevant("rnn_hidden") and model.relevant("dropout")
+    assert matters(model, "kernel_size") and not matters(model, "rnn_hidden") and matters(model, "dropout")

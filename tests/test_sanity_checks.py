@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-import core.prepare
-from core.config import DataConfig
-from core.errors import ProtScopeError
-from core.lr_finder import read_curve, suggest
-from core.sanity import CHECKS, CheckTask, init_loss_check, lr_range_test, overfit_one_batch, start_check
-from core.sanity_tools import smooth
-from core.splits import make_split
+import protscope.train.prepare
+from protscope.checks.lr_finder import read_curve, suggest
+from protscope.checks.sanity import CHECKS, CheckTask, init_loss_check, lr_range_test, overfit_one_batch, start_check
+from protscope.checks.tools import smooth
+from protscope.config.sections import DataConfig
+from protscope.data.splits import make_split
+from protscope.errors import ProtScopeError
 from tests.conftest import tiny_dataset
 from tests.test_engine import config
 
@@ -233,7 +233,7 @@ def test_shuffled_labels_leave_the_range_test_inconclusive():
 
 
 def scaled_head(monkeypatch, factor: float = 100.0) -> None:
-    build = core.prepare.build_model
+    build = protscope.train.prepare.build_model
 
     def build_scaled(*args, **kwargs):
         model = build(*args, **kwargs)
@@ -241,7 +241,7 @@ def scaled_head(monkeypatch, factor: float = 100.0) -> None:
             model.head.weight.mul_(factor)
         return model
 
-    monkeypatch.setattr(core.prepare, "build_model", build_scaled)
+    monkeypatch.setattr(protscope.train.prepare, "build_model", build_scaled)
 
 
 def test_a_mis_scaled_output_layer_fails_the_init_check(tiny, monkeypatch):
@@ -278,9 +278,9 @@ def test_an_over_regularised_model_plateaus(tiny):
 
 @pytest.fixture(scope="module")
 def course_cnn():
-    from core.datasets import config_for, load_data
-    from core.presets import PRESETS
-    from core.run_config import RunConfig
+    from protscope.config.presets import PRESETS
+    from protscope.config.run_config import RunConfig
+    from protscope.data.builtin import config_for, load_data
 
     values = {k: v for k, v in PRESETS["solubility-cnn"].values.items() if k != "dataset"}
     cfg = RunConfig().with_values(**values)

@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from core.config import DataConfig
-from core.datasets import config_for, load_bytes, load_data
-from core.errors import ProtScopeError
-from core.splits import cut_points, distinct_sequences, make_split, split_table
+from protscope.config.sections import DataConfig
+from protscope.data.builtin import config_for, load_bytes, load_data
+from protscope.data.split_groups import distinct_sequences
+from protscope.data.splits import cut_points, make_split, split_table
+from protscope.errors import ProtScopeError
 from tests.conftest import csv_bytes, random_sequences
 
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.errors import ProtScopeError
-from core.events import EpochEnd
-from core.run_config import RunConfig
-from core.splits import make_split
-from core.recorder import record, record_in_background
-from core.store import INTERRUPTED_MESSAGE, SCHEMA_VERSION, RunStore, open_store
-from core.trainer import Trainer
+from protscope.cli.main import main
+from protscope.config.run_config import RunConfig
+from protscope.data.splits import make_split
+from protscope.errors import ProtScopeError
+from protscope.runs.recorder import record, record_in_background
+from protscope.runs.store import INTERRUPTED_MESSAGE, SCHEMA_VERSION, RunStore, open_store
+from protscope.train.events import EpochEnd
+from protscope.train.trainer import Trainer
 from tests.conftest import csv_bytes, random_sequences, tiny_dataset
 
 CONFIG = RunConfig().with_values(epochs=2, batch_size=16, model="mlp", encoding="aac")

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.datasets import config_for
-from core.errors import ProtScopeError
-from core.presets import get_preset
-from core.run_config import RunConfig
-from core.serialise import clean_json
-from core.store import open_store
-from core.sweep_runner import run_sweep
-from core.sweeps import SweepSpec, count, expand, parse_grid, parse_random, preset_sweep
+from protscope.cli.main import main
+from protscope.config.presets import get_preset
+from protscope.config.run_config import RunConfig
+from protscope.data.builtin import config_for
+from protscope.errors import ProtScopeError
+from protscope.runs.store import open_store
+from protscope.runs.sweep_runner import run_sweep
+from protscope.runs.sweeps import SweepSpec, count, expand, parse_grid, parse_random, preset_sweep
+from protscope.serialise import clean_json
 from tests.conftest import tiny_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +64,7 @@ def test_random_samples_are_reproducible_for_a_seed(esol):
 
 
 def test_the_optimizer_comparison_preset_links_settings_to_each_optimizer():
-    from core.cli_run import build_config
+    from protscope.cli.train import build_config
 
     preset = get_preset("optimizer-comparison")
     runs = expand(preset_sweep(preset), build_config(preset.name, None, {}))
@@ -191,14 +191,15 @@ def test_a_ray_sweep_records_results_on_the_driver(tmp_path, binary_csv):
         assert Path(run["checkpoint"]) == (folder / "checkpoint.pt").resolve()
 
 
-def test_importing_core_does_not_import_ray():
-    done = subprocess.run([sys.executable, "-c", "import sys, core.sweeps, core.cli; print('ray' in sys.modules)"],
+def test_importing_protscope_does_not_import_ray():
+    code = "import sys, protscope.runs.sweeps, protscope.cli.main; print('ray' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
 
 
 def test_the_documented_dry_run_lists_18_runs():
-    done = subprocess.run([sys.executable, "-m", "core", "sweep", "--dataset", "esol", "--grid",
+    done = subprocess.run([sys.executable, "-m", "protscope", "sweep", "--dataset", "esol", "--grid",
                            "optimizer=sgd,adam,adamw", "--grid", "lr=1e-3,3e-3", "--seeds", "3", "--dry-run"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -248,7 +249,7 @@ def test_the_cli_refuses_bad_sweeps_with_one_error_line(capsys, argv, message):
 def test_backend_flags_name_the_ray_backend_and_a_missing_ray_is_explained(monkeypatch, capsys):
     import builtins
 
-    from core.cli import main
+    from protscope.cli.main import main
 
     real_import = builtins.__import__
 

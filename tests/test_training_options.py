@@ -4,9 +4,9 @@ import math
 import numpy as np
 import torch
 
-from core.layers import count_parameters, summary_text
-from core.models import ModelDims, build_model
-from core.trainer import Trainer
+from protscope.modeling.layers import count_parameters, summary_text
+from protscope.modeling.models import ModelDims, build_model
+from protscope.train.trainer import Trainer
 from tests.test_engine import config
 
 
@@ -41,7 +41,7 @@ def test_gradient_accumulation_makes_fewer_updates(tiny):
 
 
 def test_l1_penalty_shrinks_weights(tiny, tmp_path):
-    from core.checkpoint import load_checkpoint
+    from protscope.train.checkpoint import load_checkpoint
 
     data, split = tiny["multiclass"]
 
@@ -62,7 +62,7 @@ def test_mixed_precision_falls_back_to_fp32_on_cpu(tiny):
 
 
 def test_every_model_reports_parameters_and_a_summary():
-    from core.run_config import ModelConfig
+    from protscope.config.sections import ModelConfig
 
     dims = ModelDims(in_features=21, out_features=3, level="residue", per_residue=False, seq_len=50)
     for name in ("linear", "mlp", "cnn", "rnn", "transformer"):
@@ -75,7 +75,7 @@ def test_every_model_reports_parameters_and_a_summary():
 
 def test_models_ignore_padding():
     """The same proteins give the same outputs whatever the batch is padded to."""
-    from core.run_config import ModelConfig
+    from protscope.config.sections import ModelConfig
 
     torch.manual_seed(0)
     for name, level in (("cnn", "tokens"), ("rnn", "residue"), ("transformer", "tokens"), ("mlp", "residue")):
@@ -107,7 +107,7 @@ def test_validate_every_publishes_midway_validations(tiny):
 
 
 def test_batch_loss_series_grows_per_report_and_is_bounded(tiny):
-    from core.events import BatchProgress, EventChannel, thin
+    from protscope.train.events import BatchProgress, EventChannel, thin
 
     data, split = tiny["binary"]
     trainer = Trainer(config(epochs=2, batch_size=4), data, split)

@@ -1,10 +1,10 @@
 """The Workspace: one object for what a browser holds (data, settings, live run), its links and its saving."""
 import pytest
 
-from core.errors import ProtScopeError
-from core.presets import PRESETS
-from core.run_config import RunConfig
-from dashboard.workspace import Workspace, default_settings, new_upload
+from dashboard.logic.workspace import Workspace, default_settings, new_upload
+from protscope.config.presets import PRESETS
+from protscope.config.run_config import RunConfig
+from protscope.errors import ProtScopeError
 
 DATASETS = {"esol", "gb1", "ss3"}
 

@@ -5,14 +5,15 @@ from functools import partial
 
 import streamlit as st
 
-from core.metrics import SPREAD_KEYS, one_class
-from core.serialise import csv_text
-from core.store import LIVE_STATUSES, RunStore
-from dashboard import charts, session
-from dashboard import compare as cmp
+from dashboard import session
+from dashboard.logic import charts
+from dashboard.logic import comparison as cmp
 from dashboard.session import owner_label
 from dashboard.state import run_store
 from dashboard.sweep_form import draw as sweep_form
+from protscope.evaluation.metrics import SPREAD_KEYS, one_class
+from protscope.runs.store import LIVE_STATUSES, RunStore
+from protscope.serialise import csv_text
 
 LIVE_S = 2.0
 
@@ -105,7 +106,7 @@ chosen_data = a.multiselect("Datasets", datasets, default=datasets, key="cmp_dat
 tags = sorted({t for r in runs for t in r.get("tags", [])} | ({st.session_state.cmp_tag} - {"(any)"}
                                                             if st.session_state.get("cmp_tag") else set()))
 chosen_tag = b.selectbox("Tag", ["(any)", *tags], key="cmp_tag",
-                         help="Sweeps tag their runs sweep:<name>; add your own with `python -m core runs tag`.")
+                         help="Sweeps tag their runs sweep:<name>; add your own with `python -m protscope runs tag`.")
 text = c.text_input("Name contains", key="cmp_text")
 runs = [r for r in runs if r.get("dataset", "") in chosen_data and (chosen_tag == "(any)" or chosen_tag in r.get(
     "tags", [])) and text.lower() in (r.get("name") or r["id"]).lower()]

@@ -1,18 +1,19 @@
 """Data page: a built-in dataset or your own file, its columns and task, an overview, and the split."""
 import streamlit as st
 
-from core.alphabet import ALPHABET
-from core.config import TASKS
-from core.datasets import load_manifest
-from core.errors import ProtScopeError
-from core.splits import split_table
-from core.summary import composition_by_class, summarise
-from dashboard import charts, session
+from dashboard import session
 from dashboard.binding import show
+from dashboard.logic import charts
 from dashboard.start import welcome
 from dashboard.state import current_data, current_split
 from dashboard.uploads import upload_form
 from dashboard.widgets import control
+from protscope.alphabet import ALPHABET
+from protscope.config.sections import TASKS
+from protscope.data.builtin import load_manifest
+from protscope.data.splits import split_table
+from protscope.data.summary import composition_by_class, summarise
+from protscope.errors import ProtScopeError
 
 st.title("Data")
 ws = session.workspace()

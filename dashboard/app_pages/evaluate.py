@@ -6,13 +6,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.diagnosis import chance_loss, diagnose
-from core.metrics import confusion_matrix, parity_data, per_class_table, pr_curve_points, roc_curve_points
-from core.serialise import csv_text
-from dashboard import charts, runs_menu, session
-from dashboard import evaluation as ev
+from dashboard import runs_menu, session
 from dashboard.live import one_class_warning
+from dashboard.logic import charts
+from dashboard.logic import evaluation as ev
 from dashboard.state import repository
+from protscope.evaluation.diagnosis import chance_loss, diagnose
+from protscope.evaluation.metrics import (
+    confusion_matrix,
+    parity_data,
+    per_class_table,
+    pr_curve_points,
+    roc_curve_points,
+)
+from protscope.serialise import csv_text
 
 TRACK_WIDTH = 120
 state = st.session_state
@@ -131,4 +138,4 @@ checkpoint = Path(record.checkpoint) if record.checkpoint else None
 if checkpoint is not None and checkpoint.exists():
     c.download_button("Checkpoint (.pt)", checkpoint.read_bytes, file_name=f"{record.id}-checkpoint.pt",
                       mime="application/octet-stream", on_click="ignore",
-                      help="The evaluated weights; `python -m core predict` loads them.")
+                      help="The evaluated weights; `python -m protscope predict` loads them.")

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.errors import ProtScopeError
-from core.predict import parse_pasted, predict_sequences, read_sequences
-from core.serialise import csv_text
-from core.metrics import one_class
 from dashboard import runs_menu, session
 from dashboard.state import repository
+from protscope.errors import ProtScopeError
+from protscope.evaluation.metrics import one_class
+from protscope.serialise import csv_text
+from protscope.train.predict import parse_pasted, predict_sequences, read_sequences
 
 st.title("Predict")
 ws = session.workspace()

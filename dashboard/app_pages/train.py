@@ -2,13 +2,13 @@
 schedule, the Train / Pause / Stop buttons, the sanity checks, and the live view of the user's run."""
 import streamlit as st
 
-from core.errors import ProtScopeError
-from core.owners import Owner
-from core.presets import PRESETS
 from dashboard import checks, controls, live, session
 from dashboard.binding import show
 from dashboard.exports import downloads
 from dashboard.state import current_data, current_split, job_manager, repository
+from protscope.config.presets import PRESETS
+from protscope.errors import ProtScopeError
+from protscope.owners import Owner
 
 state = st.session_state
 ws = session.workspace()

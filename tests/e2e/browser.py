@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.serve import CHROMIUM, Server
+from tools.serve import CHROMIUM, Server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"

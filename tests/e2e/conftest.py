@@ -4,9 +4,9 @@ away, so that "idle past server.disconnectedSessionTTL" takes seconds, not minut
 Other browser tests define their own `server`."""
 import pytest
 
-from dashboard.serve import Server
 from tests.conftest import csv_bytes, random_sequences
 from tests.e2e.browser import TTL_S, start
+from tools.serve import Server
 
 
 @pytest.fixture(scope="module")

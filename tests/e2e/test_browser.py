@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from dashboard.serve import FIRST_VALIDATION_DRAWN_JS, Server, launch_chromium
 from tests.e2e.browser import ARTIFACTS, ROOT, go, need_browser, start, wait_idle
+from tools.serve import FIRST_VALIDATION_DRAWN_JS, Server, launch_chromium
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,11 @@ server threads, they must still be the files the page used to build on every rer
 import json
 from pathlib import Path
 
-from core.run_config import RunConfig
-from core.serialise import clean_json, csv_text
-from core.store import open_store
-from dashboard.serve import Server, launch_chromium
+from protscope.config.run_config import RunConfig
+from protscope.runs.store import open_store
+from protscope.serialise import clean_json, csv_text
 from tests.e2e.browser import need_browser, start, wait_idle
+from tools.serve import Server, launch_chromium
 
 
 def fill(store) -> None:

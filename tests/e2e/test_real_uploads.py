@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from dashboard.serve import Server
 from tests.e2e.browser import ARTIFACTS, ROOT, need_browser, start, wait_idle
+from tools.serve import Server
 
 REAL = ROOT / "tests" / "data" / "real"
 

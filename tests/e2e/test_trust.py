@@ -6,8 +6,23 @@ away) and the users are tests/e2e/conftest.py's.
 import re
 import time
 
-from tests.e2e.browser import (LONG, QUICK, TTL_S, caption, go, open_expander, open_page, press, rows,
-                               run_id_on, shot, stop, upload, wait_idle, wait_until)
+from tests.e2e.browser import (
+    LONG,
+    QUICK,
+    TTL_S,
+    caption,
+    go,
+    open_expander,
+    open_page,
+    press,
+    rows,
+    run_id_on,
+    shot,
+    stop,
+    upload,
+    wait_idle,
+    wait_until,
+)
 
 
 # --- 1 --------------------------------------------------------------------------------------------

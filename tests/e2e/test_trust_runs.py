@@ -8,8 +8,23 @@ import re
 import subprocess
 import sys
 
-from tests.e2e.browser import (QUICK, ROOT, go, open_expander, open_page, pause, press, progress_text, rows,
-                               run_id_on, shot, stop, upload, wait_idle, wait_until)
+from tests.e2e.browser import (
+    QUICK,
+    ROOT,
+    go,
+    open_expander,
+    open_page,
+    pause,
+    press,
+    progress_text,
+    rows,
+    run_id_on,
+    shot,
+    stop,
+    upload,
+    wait_idle,
+    wait_until,
+)
 
 
 # --- 5 --------------------------------------------------------------------------------------------
@@ -48,8 +63,9 @@ def test_6_every_setting_a_builder_reads_is_shown(server, context):
 # --- 7 --------------------------------------------------------------------------------------------
 def test_7_a_run_from_the_command_line_opens_on_evaluate_and_predict(server, context):
     env = {"PROTSCOPE_RUNS": str(server.runs), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "core", "train", "--dataset", "esol", "--model", "mlp", "--encoding",
-                           "aac", "--epochs", "2", "--name", "from-the-terminal", "--json", "--db", str(server.db)],
+    done = subprocess.run([sys.executable, "-m", "protscope", "train", "--dataset", "esol", "--model", "mlp",
+                           "--encoding", "aac", "--epochs", "2", "--name", "from-the-terminal", "--json", "--db",
+                           str(server.db)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     run_id = json.loads(done.stdout.strip().splitlines()[-1])["run_id"]
@@ -125,7 +141,7 @@ def test_9_links_carry_every_setting_on_every_page_and_report_unknown_keys_once(
     press(page, "Train")
     run_id = run_id_on(page)
     wait_until(lambda: rows(server.db, "SELECT status FROM runs WHERE id = ?", run_id) == [("completed",)])
-    from core.run_config import RunConfig
+    from protscope.config.run_config import RunConfig
 
     saved = json.loads(rows(server.db, "SELECT config FROM runs WHERE id = ?", run_id)[0][0])
     expected = RunConfig().with_values(model="mlp", encoding="aac", hidden=(32,), epochs=2).to_dict()
@@ -145,7 +161,7 @@ def test_9_a_downloaded_config_names_the_uploaded_file_and_train_config_finds_it
     config = json.loads(config_path.read_text())
     sha = hashlib.sha256(mine.read_bytes()).hexdigest()
     assert config["data"]["path"] == "mine.csv" and config["data"].get("sha256") == sha
-    command = [sys.executable, "-m", "core", "train", "--config", str(config_path), "--epochs", "1", "--db",
+    command = [sys.executable, "-m", "protscope", "train", "--config", str(config_path), "--epochs", "1", "--db",
                str(tmp_path / "runs.db")]
     env = {"PROTSCOPE_RUNS": str(tmp_path / "runs"), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     missing = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)

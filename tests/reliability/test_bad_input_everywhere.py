@@ -1,5 +1,5 @@
 """The malformed-file corpus (tests/data/bad, expectations in EXPECTED.toml) through the two other
-doors: the command line (`python -m core inspect`) and the dashboard's upload (AppTest). The core
+doors: the command line (`python -m protscope inspect`) and the dashboard's upload (AppTest). The core
 API (bytes and path) is tests/test_bad_files.py. Each case loads or fails with its specific message,
 never a traceback, and the app keeps working after every one.
 """
@@ -8,8 +8,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import cli
-from core.cli import flag
+from protscope.cli import main as cli
+from protscope.cli.flags import flag
 from tests.test_bad_files import BAD, EXPECTED, _messages
 from tests.test_dashboard import APP
 

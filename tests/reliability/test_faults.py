@@ -8,9 +8,10 @@ import time
 import pytest
 import torch
 
-from core import models, trainer as trainer_module
-from core.jobs import JobManager
-from core.store import open_store
+from protscope.modeling import models
+from protscope.runs.jobs import JobManager
+from protscope.runs.store import open_store
+from protscope.train import trainer as trainer_module
 from tests.test_engine import config
 
 

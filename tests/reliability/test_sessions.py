@@ -11,8 +11,8 @@ import signal
 
 import pytest
 
-from dashboard.serve import Server
 from tests.e2e.browser import rows, start, wait_until
+from tools.serve import Server
 
 # Small runs: an MLP on composition trains an eSOL epoch in a fraction of a second.
 QUICK = "/train?model=mlp&encoding=aac&epochs=3&hidden=32"

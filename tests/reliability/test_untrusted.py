@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.checkpoint import load_checkpoint
-from core.errors import ProtScopeError
-from core.serialise import csv_text
+from protscope.errors import ProtScopeError
+from protscope.serialise import csv_text
+from protscope.train.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_a_checkpoint_that_runs_code_on_unpickling_is_refused_without_running_it
 
 
 def test_the_command_line_refuses_it_too(tmp_path, capsys):
-    from core import cli
+    from protscope.cli import main as cli
 
     path, marker = crafted_checkpoint(tmp_path)
     seqs = tmp_path / "seqs.fasta"
@@ -63,8 +63,8 @@ def test_exported_csv_cells_cannot_run_as_formulas(cell):
 
 
 def test_predictions_written_by_the_command_line_are_neutralised(tiny, tmp_path):
-    from core import cli
-    from core.trainer import Trainer
+    from protscope.cli import main as cli
+    from protscope.train.trainer import Trainer
     from tests.test_engine import config
 
     data, split = tiny["binary"]
@@ -78,7 +78,7 @@ def test_predictions_written_by_the_command_line_are_neutralised(tiny, tmp_path)
 
 
 def python_files():
-    return sorted([*ROOT.glob("core/*.py"), *ROOT.glob("dashboard/**/*.py")])
+    return sorted([*ROOT.glob("protscope/**/*.py"), *ROOT.glob("dashboard/**/*.py")])
 
 
 def calls(tree: ast.AST):
@@ -135,7 +135,7 @@ def test_the_server_listens_on_localhost_with_xsrf_protection():
 
 def test_no_checkpoint_or_config_is_parsed_with_code(tmp_path):
     """A saved config is JSON: a value that looks like code stays a string and is refused as a value."""
-    from core.run_config import RunConfig
+    from protscope.config.run_config import RunConfig
 
     text = json.dumps({"optimizer": {"lr": "__import__('os').system('touch pwned')"}})
     with pytest.raises(ProtScopeError, match="optimizer.lr must be float"):

@@ -1,6 +1,0 @@
-"""`python -m core ...`: the ProtScope command line."""
-import sys
-
-from core.cli import main
-
-sys.exit(main())

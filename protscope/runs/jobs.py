@@ -1,0 +1,194 @@
+"""Training runs as server jobs: submitted, queued for a free slot, run in background threads, kept.
+
+    jobs = JobManager(runs_dir)
+    job = jobs.submit(config, data, split, label="eSOL CNN")
+    jobs.list()                        # every job, newest first, finished ones included
+    jobs.get(job.run_id).snapshot()    # from any thread, at any time
+
+A job belongs to the server, not to a browser page, so closing a tab or rerunning a script does
+not stop it; it also belongs to its owner (protscope.owners), whose pages show it. At most
+`max_concurrent` runs train at once; the rest wait visibly as "queued", first come first served,
+each knowing its place (`place(job)`), because two torch runs on the same few cores each go at
+less than half speed.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from protscope import settings
+from protscope.data.dataset import ProteinData
+from protscope.device import usable_cpus
+from protscope.errors import ProtScopeError
+from protscope.owners import Owner
+from protscope.config.run_config import RunConfig
+from protscope.serialise import write_run_files
+from protscope.data.splits import Split
+from protscope.train.trainer import Trainer, new_run_id
+
+KEEP_FINISHED = 50  # finished jobs kept in memory (with their predictions); their files stay on disk
+# Runs queued or training at once, all sessions together: a closed tab's runs keep going (they are
+# the server's), so this bounds what abandoned pages and runaway sweeps can pile up.
+MAX_ACTIVE = settings.MAX_ACTIVE_JOBS
+max_active = settings.max_active_jobs
+
+
+def default_concurrency() -> int:
+    """Runs that may train at once: one per 4 cores, at least 1 (PROTSCOPE_MAX_RUNS overrides)."""
+    return settings.max_parallel_runs() or max(1, usable_cpus() // 4)
+
+
+@dataclass
+class Job:
+    trainer: Trainer
+    label: str
+    dataset: str  # the dataset's name, for lists
+    owner: Owner = field(default_factory=Owner)
+    tags: tuple[str, ...] = ()
+    submitted: float = field(default_factory=time.time)
+    finished_recording: threading.Event = field(default_factory=threading.Event)  # files and store written
+
+    @property
+    def run_id(self) -> str:
+        return self.trainer.run_id
+
+    @property
+    def data(self) -> ProteinData:
+        return self.trainer.data
+
+    @property
+    def split(self) -> Split:
+        return self.trainer.split
+
+    @property
+    def config(self) -> RunConfig:
+        return self.trainer.config
+
+    @property
+    def result(self):
+        return self.trainer.result
+
+    def snapshot(self):
+        return self.trainer.snapshot()
+
+    @property
+    def done(self) -> bool:
+        return self.trainer.ended
+
+
+class JobManager:
+    def __init__(self, runs_dir: str | Path, max_concurrent: int | None = None, store=None):
+        self.runs_dir = Path(runs_dir)
+        self.store = store  # a protscope.runs.store.RunStore: each run is written to it as it goes
+        self.max_concurrent = max_concurrent or default_concurrency()
+        self._lock = threading.Lock()
+        self._turn = threading.Condition(self._lock)  # a slot became free
+        self._jobs: dict[str, Job] = {}
+        self._waiting: list[Job] = []  # queued for a slot, first come first served
+        self._training: list[Job] = []  # holding a slot
+
+    def submit(self, config: RunConfig, data: ProteinData, split: Split | None = None, label: str = "",
+               owner: Owner | None = None, tags: tuple[str, ...] = ()) -> Job:
+        """Queue a run and return at once. Invalid configs raise ProtScopeError here, not in the thread."""
+        active = len(self.active())
+        if active >= max_active():
+            raise ProtScopeError(f"{active} runs are already queued or training on this server (the limit is "
+                                 f"{max_active()})", fix="wait for some to finish, or stop runs you no longer need "
+                                 "(PROTSCOPE_MAX_JOBS raises the limit)")
+        owner = owner or Owner(origin="dashboard")
+        run_id = new_run_id()
+        trainer = Trainer(config, data, split, run_dir=self.runs_dir / run_id, run_id=run_id)
+        job = Job(trainer, label or describe(trainer.config), data.name, owner, tags=tuple(tags))
+        if self.store is not None:  # listed at once, as queued, so a sweep's runs all show before they train
+            self.store.create_run(run_id, job.label, trainer.config.to_dict(), data.name, data.fingerprint(),
+                                  data.task, trainer.run_dir, status="queued", tags=job.tags, owner=owner.id,
+                                  owner_name=owner.name, origin=owner.origin, classes=data.classes)
+        with self._lock:
+            self._jobs[run_id] = job
+            self._waiting.append(job)
+            self._forget_old()
+        threading.Thread(target=self._work, args=(job,), name=f"job-{run_id}", daemon=True).start()
+        return job
+
+    def _work(self, job: Job) -> None:
+        recorder = None
+        if self.store is not None:
+            from protscope.runs.recorder import record_in_background
+
+            recorder = record_in_background(job.trainer, self.store, name=job.label, tags=job.tags, owner=job.owner)
+        try:
+            slot = self._take_slot(job)
+            try:
+                result = job.trainer.run()  # stopped while queued: it ends at its first batch, without a slot
+            finally:
+                if slot:
+                    self._free_slot(job)
+            write_run_files(job.trainer.run_dir, result)
+            if recorder is not None:
+                recorder.join(timeout=60)
+        finally:
+            job.finished_recording.set()
+
+    def _take_slot(self, job: Job) -> bool:
+        """Wait for this job's turn and a free slot; False (no slot) if it was stopped while queued."""
+        with self._turn:
+            while len(self._training) >= self.max_concurrent or self._waiting[0] is not job:
+                if job.trainer.stop_requested:
+                    self._waiting.remove(job)
+                    self._turn.notify_all()  # the next in line may be first now
+                    return False
+                self._turn.wait(timeout=0.5)  # stop() does not notify this condition
+            self._waiting.remove(job)
+            self._training.append(job)
+            return True
+
+    def _free_slot(self, job: Job) -> None:
+        with self._turn:
+            self._training.remove(job)
+            self._turn.notify_all()
+
+    def place(self, job: Job) -> int:
+        """1 for the next run to train, 2 for the one after...; 0 when it is not waiting."""
+        with self._lock:
+            return self._waiting.index(job) + 1 if job in self._waiting else 0
+
+    def training(self) -> list[Job]:
+        """The runs holding a slot now, oldest first: what queued runs wait for."""
+        with self._lock:
+            return list(self._training)
+
+    def room(self) -> int:
+        """How many more runs may be submitted now (queued and training runs count against the limit)."""
+        return max(0, max_active() - len(self.active()))
+
+    def list(self) -> list[Job]:
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.submitted, reverse=True)
+
+    def get(self, run_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(run_id)
+
+    def active(self) -> list[Job]:
+        return [j for j in self.list() if not j.done]
+
+    def finished(self) -> list[Job]:
+        return [j for j in self.list() if j.done]
+
+    def stop_all(self) -> None:
+        for job in self.active():
+            job.trainer.stop()
+
+    def _forget_old(self) -> None:
+        done = sorted((j for j in self._jobs.values() if j.done), key=lambda j: j.submitted)
+        for job in done[:max(0, len(done) - KEEP_FINISHED)]:
+            del self._jobs[job.run_id]
+
+
+def describe(config: RunConfig) -> str:
+    """A short label such as 'cnn · tokens · adam 1e-03 · 20 epochs'."""
+    return (f"{config.model.name} · {config.encoding.name} · {config.optimizer.name} {config.optimizer.lr:.0e} · "
+            f"{config.training.epochs} epochs")

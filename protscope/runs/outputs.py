@@ -1,0 +1,77 @@
+"""What a finished run leaves in the run store besides its epochs: its validation and test predictions
+(with the ids and sequences they belong to) and its fine-grained curves, so that any stored run can be
+evaluated after a restart, whichever process trained it.
+
+Predictions are kept as one compressed .npz per split (no pickled objects: loaded with
+allow_pickle=False); the curves (per-batch training loss, mid-epoch validations) as JSON.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from protscope.train.inference import Predictions
+
+PREDICTIONS = "predictions"
+CURVES = "curves"
+
+
+@dataclass(frozen=True)
+class StoredPredictions:
+    """One split's predictions; `ids` and `sequences` are aligned with `predictions.rows`."""
+
+    predictions: Predictions  # rows are 0..P-1: positions in ids/sequences
+    ids: np.ndarray  # (P,) str
+    sequences: tuple[str, ...]
+
+
+def predictions_bytes(preds: Predictions, ids, sequences) -> bytes:
+    """`preds` of dataset rows `preds.rows`, with those rows' ids and sequences, as .npz bytes."""
+    rows = np.asarray(preds.rows, dtype=np.int64)
+    arrays = {"outputs": np.asarray(preds.outputs, dtype=np.float32),
+              "ids": np.asarray([str(ids[r]) for r in rows], dtype=str),
+              "sequences": np.asarray([sequences[r] for r in rows], dtype=str),
+              "loss": np.float64(preds.loss)}
+    if preds.y_true is not None:
+        arrays["y_true"] = np.asarray(preds.y_true)
+    if preds.protein is not None:  # per-residue: which protein and position each prediction is
+        arrays["protein"] = np.asarray(preds.protein, dtype=np.int32)
+        arrays["position"] = np.asarray(preds.position, dtype=np.int32)
+    out = io.BytesIO()
+    np.savez_compressed(out, **arrays)
+    return out.getvalue()
+
+
+def predictions_from_bytes(data: bytes, split: str) -> StoredPredictions:
+    with np.load(io.BytesIO(data), allow_pickle=False) as f:
+        arrays = {name: f[name] for name in f.files}
+    ids = arrays["ids"]
+    preds = Predictions(split=split, rows=np.arange(len(ids)), outputs=arrays["outputs"],
+                        y_true=arrays.get("y_true"), protein=arrays.get("protein"), position=arrays.get("position"),
+                        loss=float(arrays["loss"]))
+    return StoredPredictions(preds, ids, tuple(str(s) for s in arrays["sequences"]))
+
+
+def save_outputs(store, run_id: str, result, snapshot, data) -> None:
+    """Store a run's predictions (if it made any) and its curves. `result` is a RunResult (or None for a
+    run that failed before it had one), `snapshot` the trainer's last Snapshot."""
+    if result is not None:
+        for split, preds in result.predictions.items():
+            store.save_artifact(run_id, split, PREDICTIONS, predictions_bytes(preds, data.ids, data.sequences))
+    store.save_artifact(run_id, "", CURVES, curves_of(snapshot))
+
+
+def curves_of(snapshot) -> dict:
+    return {"batch_losses": [list(p) for p in snapshot.batch_losses],
+            "validations": [[v.position, v.val_loss] for v in snapshot.validations]}
+
+
+def load_predictions(store, run_id: str, split: str) -> StoredPredictions | None:
+    data = store.artifact(run_id, split, PREDICTIONS)
+    return predictions_from_bytes(data, split) if isinstance(data, bytes) else None
+
+
+def load_curves(store, run_id: str) -> dict:
+    return store.artifact(run_id, "", CURVES) or {"batch_losses": [], "validations": []}

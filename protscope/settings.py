@@ -1,0 +1,41 @@
+"""Every environment variable ProtScope reads, and the folders they point to: read here and nowhere else.
+
+    PROTSCOPE_RUNS      the run folder (default: runs/ in the working directory)
+    PROTSCOPE_DB        the run database (default: <run folder>/protscope.db)
+    PROTSCOPE_MAX_RUNS  runs that may train at once on this server (default: one per 4 cores)
+    PROTSCOPE_MAX_JOBS  runs queued or training at once, all sessions together (default 200)
+
+Each is read when asked for, not at import, so a test or a server started with a different value
+sees its own.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout: sample_data/ and ../shared live beside it
+SAMPLE_DIR = PROJECT_ROOT / "sample_data"
+DB_NAME = "protscope.db"
+MAX_ACTIVE_JOBS = 200
+
+
+def runs_dir() -> Path:
+    return Path(os.environ.get("PROTSCOPE_RUNS") or "runs")
+
+
+def db_path() -> Path:
+    return Path(os.environ["PROTSCOPE_DB"]) if os.environ.get("PROTSCOPE_DB") else runs_dir() / DB_NAME
+
+
+def _whole_number(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return max(1, int(value)) if value.isdigit() else None
+
+
+def max_parallel_runs() -> int | None:
+    """PROTSCOPE_MAX_RUNS, or None for the engine's own choice."""
+    return _whole_number("PROTSCOPE_MAX_RUNS")
+
+
+def max_active_jobs() -> int:
+    return _whole_number("PROTSCOPE_MAX_JOBS") or MAX_ACTIVE_JOBS

@@ -1,0 +1,60 @@
+"""Take the README's screenshots from the real app: `python -m tools.screenshots`.
+
+Starts `streamlit run` on a free port, opens it in Debian's chromium (Playwright), captures the first
+screen, and presses its one-click start (the course notes' CNN on eSOL). It captures the Train page
+mid-run, stops the run after a few epochs, and captures the Evaluate page.
+"""
+import re
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from tools.serve import Server, launch_chromium
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DOCS = ROOT / "docs"
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(500)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(1200)  # let Plotly finish drawing
+
+
+def main() -> None:
+    server = Server(Path(tempfile.mkdtemp(prefix="protscope-shots-"))).start()
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = browser.new_page(viewport={"width": 1440, "height": 1000}, device_scale_factor=1)
+            page.set_default_timeout(180_000)
+            page.goto(server.url + "/")
+            page.get_by_role("heading", name="Data").wait_for()
+            page.get_by_text("Proteins").first.wait_for()
+            settle(page)
+            page.screenshot(path=str(DOCS / "screenshot-data.png"))
+            nav = page.get_by_test_id("stSidebarNav")
+            page.get_by_role("button", name=re.compile("Start: train the course")).click()
+            progress = page.get_by_test_id("stProgress")
+            progress.get_by_text(re.compile(r"epoch 3/10")).wait_for()
+            page.mouse.move(700, 5)  # no tooltip over the picture
+            page.wait_for_timeout(4000)
+            page.get_by_test_id("stProgress").evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(DOCS / "screenshot-train.png"))
+            progress.get_by_text(re.compile(r"epoch 4/10")).wait_for()
+            page.get_by_role("button", name="Stop", exact=True).click()
+            page.get_by_text(re.compile(r"stopped")).first.wait_for()
+            nav.get_by_text("3 · Evaluate", exact=True).click()
+            settle(page)
+            page.screenshot(path=str(DOCS / "screenshot-evaluate.png"))
+            browser.close()
+    finally:
+        server.stop()
+    print("wrote", *(p.name for p in sorted(DOCS.glob("screenshot-*.png"))))
+
+
+if __name__ == "__main__":
+    main()
