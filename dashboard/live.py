@@ -15,13 +15,14 @@ from dashboard.session import owner_label
 from protscope.evaluation.diagnosis import chance_loss, diagnose
 from protscope.evaluation.metrics import MAIN_METRICS, one_class
 from protscope.runs.repository import RunRecord
+from protscope.status import Status
 
 REFRESH_S = 1.0
-STATUS_ICONS = {"queued": ":material/hourglass_empty:", "running": ":material/play_circle:",
-                "paused": ":material/pause_circle:", "completed": ":material/check_circle:",
-                "early_stopped": ":material/flag:", "stopped": ":material/stop_circle:",
-                "diverged": ":material/warning:", "failed": ":material/error:",
-                "interrupted": ":material/power_off:"}
+STATUS_ICONS = {Status.QUEUED: ":material/hourglass_empty:", Status.RUNNING: ":material/play_circle:",
+                Status.PAUSED: ":material/pause_circle:", Status.COMPLETED: ":material/check_circle:",
+                Status.EARLY_STOPPED: ":material/flag:", Status.STOPPED: ":material/stop_circle:",
+                Status.DIVERGED: ":material/warning:", Status.FAILED: ":material/error:",
+                Status.INTERRUPTED: ":material/power_off:"}
 
 
 def show(run_id: str) -> None:
@@ -45,7 +46,7 @@ def _live(run_id: str, was_running: bool) -> None:
         return
     done = job.done  # read before the snapshot: a finished job's snapshot is final
     snap = job.snapshot()
-    if snap.status == "queued":
+    if snap.status == Status.QUEUED:
         queued(job)
     else:
         progress_line(job.config.training.epochs, snap)
@@ -85,14 +86,14 @@ def progress_line(epochs: int, snap) -> None:
         parts.append(f"epoch {len(snap.history)}/{epochs}")
     else:
         parts.append("preparing the data and the model…")
-    if status == "running" and p:
+    if status == Status.RUNNING and p:
         parts.append(f"{p.samples_per_s:,.0f} proteins/s")
     parts.append(f"elapsed {clock(snap.elapsed())}")
-    if status == "running":
+    if status == Status.RUNNING:
         left = snap.eta(epochs)
         if math.isfinite(left):
             parts.append(f"about {clock(left)} left")
-    if status == "paused" and snap.paused_since is not None:
+    if status == Status.PAUSED and snap.paused_since is not None:
         parts.append(f"paused for {clock(time.time() - snap.paused_since)}: press Resume to go on")
     position = p.position if p else float(len(snap.history))
     st.progress(1.0 if snap.done else min(position / max(epochs, 1), 1.0), text=" · ".join(parts))
@@ -105,13 +106,13 @@ def ended(reason: str, failed=None, message: str = "") -> None:
             st.code(failed.error + "\n\n" + failed.traceback, language=None)
     elif reason:
         text = f"**{reason.replace('_', ' ')}**" + (f": {message}." if message else "")
-        (st.warning if reason in ("diverged", "interrupted", "failed") else st.success)(text)
+        (st.warning if reason in (Status.DIVERGED, Status.INTERRUPTED, Status.FAILED) else st.success)(text)
 
 
 def curves(task: str, classes, monitor: str, rows: list[dict], batch_losses, validations, best: int,
            reason: str, done: bool, key: str = "live") -> None:
     """Loss, metric small multiples, learning rate and gradient norm, then (once done) the diagnosis."""
-    stopped = len(rows) if reason == "early_stopped" else 0
+    stopped = len(rows) if reason == Status.EARLY_STOPPED else 0
     st.plotly_chart(charts.loss_curves(rows, [b[0] for b in batch_losses], [b[1] for b in batch_losses], best, stopped,
                                        smoothing=st.session_state.get("smoothing", 0.6), validations=validations),
                     key=f"loss_{key}", width="stretch")

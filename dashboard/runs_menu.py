@@ -11,6 +11,7 @@ from dashboard.binding import show
 from dashboard.logic.workspace import Workspace
 from dashboard.session import owner_label
 from protscope.runs.repository import RunRecord, RunRepository
+from protscope.status import Status
 
 
 def choose(page: str, ws: Workspace, repo: RunRepository, keep: Callable[[RunRecord], bool], what: str,
@@ -47,6 +48,6 @@ def choose(page: str, ws: Workspace, repo: RunRepository, keep: Callable[[RunRec
 
 def label(run: RunRecord, me: str) -> str:
     parts = [run.id, run.name, run.dataset, owner_label(run.owner, run.owner_name, me)]
-    if run.status not in ("completed",):
+    if run.status not in (Status.COMPLETED,):
         parts.append(run.status.replace("_", " "))
     return " · ".join(p for p in parts if p)

@@ -15,6 +15,7 @@ from protscope.data.splits import make_split
 from protscope.errors import ProtScopeError
 from protscope.owners import Owner
 from protscope.runs.sweeps import SweepSpec, count, expand, parse_grid, preset_sweep
+from protscope.status import Status
 
 SWEEPABLE = [k for k in setting_names() if k not in ("task", "split", "val_fraction", "test_fraction", "identity",
                                                     "split_seed", "max_length", "long_sequences", "unknown_residues",
@@ -100,7 +101,7 @@ def sweep_progress() -> None:
     for tag in sorted({t for j in jobs for t in j.tags if t.startswith("sweep:")}):
         mine = [j for j in jobs if tag in j.tags]
         done = sum(j.done for j in mine)
-        running = [j for j in mine if not j.done and j.snapshot().status == "running"]
+        running = [j for j in mine if not j.done and j.snapshot().status == Status.RUNNING]
         now = f" · training {running[0].label.removeprefix(tag[6:]).strip()}" if running else ""
         st.progress(done / len(mine), text=f"{tag}: {done} of {len(mine)} runs finished{now}")
 

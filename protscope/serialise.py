@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-from pathlib import Path
 
 
 def clean_json(value):
@@ -38,12 +36,3 @@ def csv_text(rows: list[dict]) -> str:
     writer.writerows(escape_formulas(r) for r in rows)
     return out.getvalue()
 
-
-def write_run_files(run_dir: Path | None, result) -> None:
-    """history.json and result.json beside the run's config.json and checkpoint.pt."""
-    if run_dir is None or not run_dir.exists():
-        return
-    (run_dir / "history.json").write_text(json.dumps(clean_json(result.history)))
-    (run_dir / "result.json").write_text(json.dumps(clean_json(
-        {"status": result.status, "message": result.message, "best_epoch": result.best_epoch,
-         "metrics": result.metrics})))

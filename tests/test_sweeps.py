@@ -260,6 +260,6 @@ def test_backend_flags_name_the_ray_backend_and_a_missing_ray_is_explained(monke
 
     monkeypatch.setattr(builtins, "__import__", no_ray)
     code = main(["sweep", "--dataset", "esol", "--grid", "optimizer=sgd,adam", "--epochs", "1", "--max-batches", "1",
-                 "--backend", "ray", "--ray-address", "auto"])
+                 "--ray", "auto"])
     assert code == 2
     assert "requirements-ray.txt" in capsys.readouterr().err

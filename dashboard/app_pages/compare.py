@@ -12,8 +12,9 @@ from dashboard.session import owner_label
 from dashboard.state import run_store
 from dashboard.sweep_form import draw as sweep_form
 from protscope.evaluation.metrics import SPREAD_KEYS, one_class
-from protscope.runs.store import LIVE_STATUSES, RunStore
+from protscope.runs.store import RunStore
 from protscope.serialise import csv_text
+from protscope.status import LIVE
 
 LIVE_S = 2.0
 
@@ -23,7 +24,7 @@ def curves(ids: list[str], keys: list[str], was_going: bool) -> None:
     this part alone is redrawn every LIVE_S seconds (a sweep fills in as it trains)."""
     store = run_store()
     chosen = [store.get_run(i) for i in ids]
-    going = any(r.get("status") in LIVE_STATUSES for r in chosen)
+    going = any(r.get("status") in LIVE for r in chosen)
     histories = store.histories(ids)
     st.subheader("Curves" + (" (live)" if going else ""))
     names = cmp.metric_names(list(histories.values())) or ["val_loss"]
@@ -138,7 +139,7 @@ picked = st.dataframe([{k: r.get(k) for k in columns} for r in rows], hide_index
 st.caption("Click a column header to sort. Select rows to compare only those; with none selected, all are shown.")
 selection = picked.selection.rows if picked and picked.selection else []
 selected = [runs[i] for i in selection] or runs
-was_going = any(r.get("status") in LIVE_STATUSES for r in selected)
+was_going = any(r.get("status") in LIVE for r in selected)
 st.fragment(run_every=LIVE_S if was_going else None)(curves)([r["id"] for r in selected], keys, was_going)
 varying = cmp.differing(cmp.run_rows(selected), keys)
 groups = cmp.seed_groups(selected)

@@ -20,6 +20,7 @@ from protscope.evaluation.metrics import (
     roc_curve_points,
 )
 from protscope.serialise import csv_text
+from protscope.status import Status
 
 TRACK_WIDTH = 120
 state = st.session_state
@@ -58,7 +59,7 @@ def diagnosis_section() -> None:
 
 
 if stored is None:
-    if record.status in ("failed", "diverged", "interrupted", "stopped") and not record.metrics:
+    if record.status in (Status.FAILED, Status.DIVERGED, Status.INTERRUPTED, Status.STOPPED) and not record.metrics:
         st.error(f"**This run {record.status.replace('_', ' ')} without predictions.** {record.message}")
     else:
         st.warning("**This run has no stored predictions.** It was recorded before ProtScope kept predictions "

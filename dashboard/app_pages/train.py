@@ -9,6 +9,7 @@ from dashboard.state import current_data, current_split, job_manager, repository
 from protscope.config.presets import PRESETS
 from protscope.errors import ProtScopeError
 from protscope.owners import Owner
+from protscope.status import Status
 
 state = st.session_state
 ws = session.workspace()
@@ -86,7 +87,7 @@ if state.pop("start_now", False) and config is not None:  # the first screen's o
 if start and (job := submit()) is not None:
     live_job, running = job, True
     live_record = repo.find(job.run_id)
-paused = running and live_job.snapshot().status == "paused"
+paused = running and live_job.snapshot().status == Status.PAUSED
 if buttons[1].button("Resume" if paused else "Pause", disabled=not running, width="stretch"):
     (live_job.trainer.resume if paused else live_job.trainer.pause)()
     st.rerun()  # the button's label follows at once (the live view alone would not redraw it)

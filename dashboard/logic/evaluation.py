@@ -9,6 +9,7 @@ import numpy as np
 
 from protscope.evaluation.metrics import MAIN_METRICS, calibration_curve, metrics_at_threshold
 from protscope.serialise import clean_json
+from protscope.status import Status
 from protscope.train.inference import Predictions
 
 NAN = float("nan")
@@ -107,7 +108,7 @@ def calibration_data(y_true, proba) -> tuple[dict, str]:
 
 def stop_epoch(status: str, rows: list[dict]) -> int:
     """The epoch where early stopping ended the run, 0 when it did not."""
-    return int(rows[-1]["epoch"]) if status == "early_stopped" and rows else 0
+    return int(rows[-1]["epoch"]) if status == Status.EARLY_STOPPED and rows else 0
 
 
 def residue_track_strings(preds: Predictions, index: int, length: int, classes) -> tuple[str, str]:

@@ -16,6 +16,7 @@ import time
 
 from protscope.cli.flags import add_section_flags
 from protscope.errors import ProtScopeError
+from protscope.status import Status
 
 
 def add_sweep_parser(sub) -> None:
@@ -40,19 +41,15 @@ def add_sweep_parser(sub) -> None:
     sweep.add_argument("--config", help="a run config JSON as the base")
     sweep.add_argument("--db", help="the run database (default: $PROTSCOPE_DB, else runs/protscope.db)")
     sweep.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
-                       help="run on Ray: a cluster's address, or none to start a local one")
-    sweep.add_argument("--backend", choices=("local", "ray"), default="local",
-                       help="where the runs train: here, one after another (local), or as Ray tasks (ray)")
-    sweep.add_argument("--ray-address", metavar="ADDRESS", default=None,
-                       help="with --backend ray: a cluster's address, or auto for the one this machine belongs to "
-                            "(default: start a local Ray instance)")
+                       help="train the runs as Ray tasks: alone, on a local Ray instance started for the sweep; with "
+                            "an address, on that cluster (auto: the one this machine belongs to, or ray://HEAD:10001)")
     sweep.add_argument("--ray-cpus", type=int, help="CPUs of the local Ray cluster (default: one per run, at most "
                                                     "all); each run takes one")
     sweep.add_argument("--gpus-per-run", type=float, default=0.0,
                        help="GPUs each Ray run reserves, e.g. 0.5 (default 0: Ray hides the GPUs from the run, so it "
                             "trains on the CPU)")
     sweep.add_argument("--parallel", type=int, default=1, metavar="N",
-                       help="local backend: runs that train at once in background threads (default 1: on a CPU, "
+                       help="without --ray: runs that train at once in background threads (default 1: on a CPU, "
                             "two runs at once each go at less than half speed)")
     sweep.add_argument("--dry-run", action="store_true", help="list the runs and their count; train nothing")
     sweep.add_argument("--json", action="store_true", help="print only a JSON list on stdout (progress on stderr)")
@@ -116,8 +113,8 @@ def train_sweep(args, name: str, runs: list, where: str) -> int:
     from protscope.serialise import clean_json
 
     out = sys.stderr if args.json else sys.stdout
-    backend = "ray" if args.ray is not None or args.backend == "ray" or args.ray_address else "local"
-    address = args.ray or args.ray_address or None
+    backend = "local" if args.ray is None else "ray"
+    address = args.ray or None
     print(f"sweep '{name}' on {where}: {len(runs)} runs" + (" on Ray" if backend == "ray" else ""), file=out,
           flush=True)
     finished = []
@@ -138,9 +135,9 @@ def train_sweep(args, name: str, runs: list, where: str) -> int:
         if exc.name != "ray":
             raise
         raise ProtScopeError("the Ray backend needs the ray package, which is not installed",
-                             fix="pip install -r requirements-ray.txt, or leave out --backend ray to train "
+                             fix="pip install -r requirements-ray.txt, or leave out --ray to train "
                                  "here") from None
-    failed = sum(r["status"] == "failed" for r in reports)
+    failed = sum(r["status"] == Status.FAILED for r in reports)
     if args.json:
         print(json.dumps(clean_json([{k: r[k] for k in ("run_id", "label", "status", "metrics")} for r in reports])))
     else:

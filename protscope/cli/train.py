@@ -15,9 +15,11 @@ from protscope.config.sections import DataConfig
 from protscope.data.builtin import config_for, load_data
 from protscope.errors import ProtScopeError
 from protscope.owners import command_line_owner
+from protscope.run_folder import write_result_files
 from protscope.runs.recorder import record_in_background
 from protscope.runs.store import open_store, runs_dir
-from protscope.serialise import clean_json, escape_formulas, write_run_files
+from protscope.serialise import clean_json, escape_formulas
+from protscope.status import Status
 from protscope.train.events import EpochEnd
 
 
@@ -91,11 +93,11 @@ def cmd_train(args) -> int:
         print("stopping after the current batch…", file=sys.stderr)
         trainer.stop()
     result = trainer.wait()
-    write_run_files(trainer.run_dir, result)
+    write_result_files(trainer.run_dir, result)
     recorder.join()
     if recorder.error is not None:
         print(f"warning: the run was not fully recorded in {store.path}: {recorder.error}", file=sys.stderr)
-    if result.status == "failed":
+    if result.status == Status.FAILED:
         print(f"error: {result.message}", file=sys.stderr)
     from protscope.evaluation.diagnosis import chance_loss, diagnose
 
@@ -113,7 +115,7 @@ def cmd_train(args) -> int:
         if result.checkpoint:
             print(f"  checkpoint: {result.checkpoint}")
         print(f"diagnosis: {diagnosis.title}. {diagnosis.explanation}")
-    return 1 if result.status == "failed" else 0
+    return 1 if result.status == Status.FAILED else 0
 
 
 def cmd_predict(args) -> int:

@@ -227,8 +227,3 @@ class TrainingConfig(Section):
         if not (self.monitor == "val_loss" or self.monitor.startswith("val_")):
             raise ProtScopeError(f"training.monitor is '{self.monitor}'",
                                  fix="monitor a validation metric such as val_loss, val_accuracy or val_r2")
-
-    @classmethod
-    def smoke(cls) -> TrainingConfig:
-        """A tiny run for tests and quick checks: one epoch, two batches."""
-        return cls(epochs=1, batch_size=8, max_batches=2)

@@ -82,10 +82,6 @@ class ProteinData:
         return np.arange(self.width) < self.lengths[:, None]
 
     @property
-    def is_classification(self) -> bool:
-        return self.task != "regression"
-
-    @property
     def has_labels(self) -> bool:
         return self.y is not None or self.residue_y is not None
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from protscope.errors import ProtScopeError
-from protscope.serialise import clean_json, csv_text
 from protscope.runs.store import RunStore
+from protscope.serialise import clean_json, csv_text
 
 FORMATS = ("tensorboard", "csv")
 EVENT_SUFFIX = ".protscope"

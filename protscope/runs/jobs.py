@@ -13,20 +13,20 @@ less than half speed.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from protscope import settings
+from protscope.config.run_config import RunConfig
 from protscope.data.dataset import ProteinData
+from protscope.data.splits import Split
 from protscope.device import usable_cpus
 from protscope.errors import ProtScopeError
 from protscope.owners import Owner
-from protscope.config.run_config import RunConfig
-from protscope.serialise import write_run_files
-from protscope.data.splits import Split
+from protscope.run_folder import write_result_files
+from protscope.status import Status
 from protscope.train.trainer import Trainer, new_run_id
 
 KEEP_FINISHED = 50  # finished jobs kept in memory (with their predictions); their files stay on disk
@@ -104,7 +104,7 @@ class JobManager:
         job = Job(trainer, label or describe(trainer.config), data.name, owner, tags=tuple(tags))
         if self.store is not None:  # listed at once, as queued, so a sweep's runs all show before they train
             self.store.create_run(run_id, job.label, trainer.config.to_dict(), data.name, data.fingerprint(),
-                                  data.task, trainer.run_dir, status="queued", tags=job.tags, owner=owner.id,
+                                  data.task, trainer.run_dir, status=Status.QUEUED, tags=job.tags, owner=owner.id,
                                   owner_name=owner.name, origin=owner.origin, classes=data.classes)
         with self._lock:
             self._jobs[run_id] = job
@@ -126,7 +126,7 @@ class JobManager:
             finally:
                 if slot:
                     self._free_slot(job)
-            write_run_files(job.trainer.run_dir, result)
+            write_result_files(job.trainer.run_dir, result)
             if recorder is not None:
                 recorder.join(timeout=60)
         finally:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from protscope.train.events import EpochEnd, RunFailed, RunFinished, RunStarted, StatusChanged
 from protscope.owners import Owner
 from protscope.runs.outputs import save_outputs
-from protscope.runs.store import POLL_SECONDS, RunStore, RECORDING, RECORDING_LOCK
+from protscope.runs.store import POLL_SECONDS, RECORDING, RECORDING_LOCK, RunStore
+from protscope.status import Status
+from protscope.train.events import EpochEnd, RunFailed, RunFinished, RunStarted, StatusChanged
 
 
 def record(trainer, store: RunStore, name: str = "", tags: Iterable[str] = (), owner: Owner | None = None) -> None:
@@ -52,7 +53,7 @@ def record(trainer, store: RunStore, name: str = "", tags: Iterable[str] = (), o
                                      event.checkpoint, ended=event.time)
                 elif isinstance(event, RunFailed):
                     save_outputs(store, run_id, None, trainer.snapshot(), data)
-                    store.finish_run(run_id, "failed", event.message, best_epoch, ended=event.time)
+                    store.finish_run(run_id, Status.FAILED, event.message, best_epoch, ended=event.time)
             if done:
                 return
     finally:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from protscope.runs.outputs import StoredPredictions, load_curves, load_predictions
-from protscope.runs.store import LIVE_STATUSES, RunStore
+from protscope.runs.store import RunStore
+from protscope.status import LIVE
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class RunRecord:
 
     @property
     def done(self) -> bool:
-        return self.status not in LIVE_STATUSES
+        return self.status not in LIVE
 
     @property
     def title(self) -> str:

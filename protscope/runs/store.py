@@ -25,12 +25,12 @@ from pathlib import Path
 
 from protscope import settings
 from protscope.errors import ProtScopeError
-from protscope.serialise import clean_json
 from protscope.runs.schema import MIGRATIONS, SCHEMA_VERSION
+from protscope.serialise import clean_json
+from protscope.status import LIVE, Status
 
 DB_NAME = settings.DB_NAME
 BUSY_TIMEOUT_MS = 30_000
-LIVE_STATUSES = ("queued", "running", "paused")
 POLL_SECONDS = 0.25  # how often record() looks for new events: an epoch reaches the database this soon after it ends
 INTERRUPTED_MESSAGE = "the server stopped before the run ended; its epochs so far are kept"
 
@@ -129,7 +129,7 @@ class RunStore:
 
     # --- writing ----------------------------------------------------------------------------------
     def create_run(self, run_id: str, name: str, config: dict, dataset: str, fingerprint: str, task: str,
-                   run_dir: str | Path | None, device: str = "", parameters: int = 0, status: str = "running",
+                   run_dir: str | Path | None, device: str = "", parameters: int = 0, status: str = Status.RUNNING,
                    started: float | None = None, tags: Iterable[str] = (), owner: str = "", owner_name: str = "",
                    origin: str = "", classes: Iterable[str] = ()) -> None:
         """Add a run; creating one that exists (e.g. queued earlier) updates it, keeping its name, owner,
@@ -171,8 +171,8 @@ class RunStore:
         """Runs still marked queued, running or paused that no live process is recording become
         "interrupted", their epochs kept. Returns how many."""
         with self._write() as conn:
-            marks = ",".join("?" * len(LIVE_STATUSES))
-            rows = conn.execute(f"SELECT id, owner_pid FROM runs WHERE status IN ({marks})", LIVE_STATUSES)
+            marks = ",".join("?" * len(LIVE))
+            rows = conn.execute(f"SELECT id, owner_pid FROM runs WHERE status IN ({marks})", LIVE)
             stale = [r["id"] for r in rows.fetchall() if not _being_recorded(r["id"], r["owner_pid"])]
             conn.executemany("UPDATE runs SET status = 'interrupted', message = ? WHERE id = ?",
                              [(INTERRUPTED_MESSAGE, run_id) for run_id in stale])
@@ -297,7 +297,8 @@ class RunStore:
 
     def _unknown(self, run_id: str) -> ProtScopeError:
         return ProtScopeError(f"no run '{run_id}' in the run store", where=str(self.path),
-                              fix="see the recorded runs with `python -m protscope runs list` (add --db for another store)")
+                              fix="see the recorded runs with `python -m protscope runs list` "
+                                  "(add --db for another store)")
 
     def _removable(self, folder: Path) -> bool:
         """Only a real folder strictly inside the runs folder, not holding the database: a stored path

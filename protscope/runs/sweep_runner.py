@@ -9,16 +9,17 @@ from __future__ import annotations
 import json
 import os
 import time
-import types
 from dataclasses import replace
 from pathlib import Path
 
 from protscope import settings
+from protscope.config.run_config import RunConfig
 from protscope.config.sections import DataConfig
 from protscope.errors import ProtScopeError
 from protscope.owners import Owner, command_line_owner
-from protscope.config.run_config import RunConfig
+from protscope.run_folder import RunFolder
 from protscope.runs.sweeps import SweepRun
+from protscope.status import Status
 
 
 def run_sweep(runs: list[SweepRun], data=None, store=None, tags=(), runs_dir=None, backend: str = "local",
@@ -51,8 +52,8 @@ def run_sweep(runs: list[SweepRun], data=None, store=None, tags=(), runs_dir=Non
 
 def _run_local(runs, data, store, tags, root: Path, on_result, parallel: int, owner: Owner) -> list[dict]:
     from protscope.data.builtin import load_data
-    from protscope.runs.jobs import JobManager
     from protscope.data.splits import make_split
+    from protscope.runs.jobs import JobManager
 
     loaded: dict[str, tuple] = {}  # data section JSON -> (data, split): loaded once per distinct data section
     for run in runs:  # all loaded and checked before the first run trains, so a bad one fails fast
@@ -139,7 +140,8 @@ def _absolute_paths(config: RunConfig) -> RunConfig:
 
 def _failure(run_id: str, config: RunConfig, message: str) -> dict:
     now = time.time()
-    return {"run_id": run_id, "status": "failed", "message": message, "history": [], "metrics": {}, "best_epoch": 0,
+    return {"run_id": run_id, "status": Status.FAILED, "message": message, "history": [], "metrics": {},
+            "best_epoch": 0,
             "config": config.to_dict(), "dataset": config.data.dataset or config.data.path, "fingerprint": "",
             "task": config.data.task, "device": "", "parameters": 0, "started": now, "ended": now, "checkpoint": b"",
             "classes": [], "predictions": {}, "curves": {}}
@@ -177,16 +179,15 @@ def train_remote(config_json: str, run_id: str, data=None) -> dict:
 def _record_remote(store, run: SweepRun, out: dict, root: Path, tags: tuple, owner: Owner) -> None:
     """Write a remote run's folder on the driver side and record it in the store."""
     from protscope.runs.outputs import CURVES, PREDICTIONS
-    from protscope.serialise import write_run_files
 
     run_dir = root / out["run_id"]
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps(out["config"], indent=2))
+    folder = RunFolder(run_dir)
+    folder.write_config(json.dumps(out["config"], indent=2))
     checkpoint = ""
     if out["checkpoint"]:
-        checkpoint = str(run_dir / "checkpoint.pt")
-        Path(checkpoint).write_bytes(out["checkpoint"])
-    write_run_files(run_dir, types.SimpleNamespace(**out))
+        checkpoint = str(folder.checkpoint)
+        folder.checkpoint.write_bytes(out["checkpoint"])
+    folder.write_outcome(out["status"], out["message"], out["best_epoch"], out["metrics"], out["history"])
     store.create_run(out["run_id"], f"{run.sweep} {run.label}", out["config"], out["dataset"], out["fingerprint"],
                      out["task"], run_dir, device=out["device"], parameters=out["parameters"], started=out["started"],
                      tags=(f"sweep:{run.sweep}", *tags), owner=owner.id, owner_name=owner.name, origin=owner.origin,

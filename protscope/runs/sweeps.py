@@ -20,9 +20,9 @@ import types
 import typing
 from dataclasses import dataclass, field
 
+from protscope.config.run_config import SECTIONS, RunConfig, locate
 from protscope.config.setting import coerce
 from protscope.errors import ProtScopeError
-from protscope.config.run_config import SECTIONS, RunConfig, locate
 
 MAX_RUNS = 10_000  # a typo such as a 7-field grid should fail at once, not hang while expanding
 TUPLE_SEPARATOR = "x"  # parse_grid: hidden=64x32,128 sweeps two values, (64, 32) and (128,)

@@ -13,7 +13,8 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 
-FINISHED_REASONS = ("completed", "early_stopped", "stopped", "diverged")
+from protscope.status import Status
+
 MAX_BATCH_POINTS = 4000
 
 
@@ -142,7 +143,7 @@ class Snapshot:
 
     def eta(self, epochs: int, now: float | None = None) -> float:
         """Seconds left at the pace so far (nan before the first batch report, while paused, or once done)."""
-        if self.done or self.status != "running" or self.progress is None or self.progress.position <= 0:
+        if self.done or self.status != Status.RUNNING or self.progress is None or self.progress.position <= 0:
             return float("nan")
         position = self.progress.position
         return self.elapsed(now) * max(epochs - position, 0.0) / position
@@ -156,7 +157,7 @@ class EventChannel:
         self._events: list = []
         self.progress_interval = progress_interval
         self._last_progress = 0.0
-        self._state = Snapshot(run_id, "queued", None, (), None, None, None, 0)
+        self._state = Snapshot(run_id, Status.QUEUED, None, (), None, None, None, 0)
         self._changed = threading.Condition(self._lock)
 
     def publish(self, event) -> None:
@@ -199,15 +200,15 @@ class EventChannel:
 def _apply(state: Snapshot, event) -> Snapshot:
     if isinstance(event, RunStarted):
         # Paused before the setup was over (or while queued): it stays paused at its first batch.
-        return replace(state, started=event, status="paused" if state.status == "paused" else "running")
+        return replace(state, started=event, status=Status.PAUSED if state.status == Status.PAUSED else Status.RUNNING)
     if isinstance(event, EpochEnd):
         return replace(state, history=state.history + (event,))
     if isinstance(event, Validation):
         return replace(state, validations=state.validations + (event,))
     if isinstance(event, StatusChanged):
-        if event.status == "paused" and state.paused_since is None:
-            return replace(state, status="paused", paused_since=event.time)
-        if event.status != "paused" and state.paused_since is not None:
+        if event.status == Status.PAUSED and state.paused_since is None:
+            return replace(state, status=Status.PAUSED, paused_since=event.time)
+        if event.status != Status.PAUSED and state.paused_since is not None:
             begun = state.paused_since if state.started is None else max(state.paused_since, state.started.time)
             counted = max(0.0, event.time - begun) if state.started is not None else 0.0
             return replace(state, status=event.status, paused_seconds=state.paused_seconds + counted,
@@ -216,7 +217,7 @@ def _apply(state: Snapshot, event) -> Snapshot:
     if isinstance(event, RunFinished):
         return replace(state, finished=event, status=event.reason)
     if isinstance(event, RunFailed):
-        return replace(state, failed=event, status="failed")
+        return replace(state, failed=event, status=Status.FAILED)
     return state
 
 

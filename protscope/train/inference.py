@@ -13,7 +13,7 @@ import torch
 
 from protscope.evaluation.metrics import compute_metrics
 from protscope.modeling.losses import to_outputs
-from protscope.train.batches import DeviceData, eval_batches, make_batch, select
+from protscope.train.batches import DeviceData, eval_batches, make_batch
 
 EVAL_BATCH = 256  # proteins per evaluation batch at most,
 EVAL_RESIDUES = 65_536  # and at most this many padded residues (a CNN of 128 channels: 32 MB per activation)
@@ -88,8 +88,3 @@ def metrics_of(predictions: Predictions, task: str, classes) -> dict:
         return {}
     return compute_metrics(task, predictions.y_true, predictions.outputs, classes)
 
-
-def select_outputs(logits, batch):
-    """Detached (outputs, targets) of a training batch, for the epoch's running train metrics."""
-    chosen, target = select(logits, batch)
-    return chosen.detach(), target

@@ -30,6 +30,8 @@ from protscope.evaluation.metrics import compute_metrics, higher_is_better
 from protscope.modeling.layers import count_parameters
 from protscope.modeling.losses import to_outputs
 from protscope.modeling.optim import SCHEDULERS, make_scheduler
+from protscope.run_folder import RunFolder
+from protscope.status import Status
 from protscope.train.batches import batch_indices, make_batch, select
 from protscope.train.checkpoint import save_checkpoint
 from protscope.train.events import (
@@ -101,12 +103,12 @@ class Trainer:
     def pause(self) -> None:
         if self._running.is_set() and not self.snapshot().done:
             self._running.clear()
-            self.events.publish(StatusChanged("paused"))
+            self.events.publish(StatusChanged(Status.PAUSED))
 
     def resume(self) -> None:
         if not self._running.is_set():
             self._running.set()
-            self.events.publish(StatusChanged("running"))
+            self.events.publish(StatusChanged(Status.RUNNING))
 
     def stop(self) -> None:
         self._stop.set()
@@ -137,7 +139,7 @@ class Trainer:
         except Exception as exc:  # noqa: BLE001 - a failed run must end with a stated reason, whatever it was
             message = failure_message(exc, self.config)
             self.events.publish(RunFailed(message, f"{type(exc).__name__}: {exc}", traceback.format_exc(), epoch[0]))
-            self.result = RunResult(self.run_id, self.config, "failed", message, self.snapshot().rows(), 0, {}, "")
+            self.result = RunResult(self.run_id, self.config, Status.FAILED, message, self.snapshot().rows(), 0, {}, "")
         finally:
             self._ended.set()
         return self.result
@@ -157,7 +159,7 @@ class Trainer:
                                        ("train", "val", "test")), count_parameters(p.model), batches,
                                        tuple(p.notes)))
         began, best = time.time(), BestEpoch(mode)
-        reason, message = "completed", f"trained all {t.epochs} epoch{'s' if t.epochs != 1 else ''}"
+        reason, message = Status.COMPLETED, f"trained all {t.epochs} epoch{'s' if t.epochs != 1 else ''}"
         try:
             for epoch in range(1, t.epochs + 1):
                 epoch_box[0] = epoch
@@ -180,12 +182,12 @@ class Trainer:
                     elapsed / epoch * (t.epochs - epoch), best.epoch))
                 release_free_memory()
                 if t.early_stopping and best.waited >= t.patience:
-                    reason = "early_stopped"
+                    reason = Status.EARLY_STOPPED
                     message = (f"{t.monitor} did not improve for {t.patience} epochs; stopped at epoch {epoch}, "
                                f"best epoch {best.epoch}")
                     break
                 if self._stop.is_set():
-                    raise _Halt("stopped", f"stopped by the user after epoch {epoch}")
+                    raise _Halt(Status.STOPPED, f"stopped by the user after epoch {epoch}")
         except _Halt as halt:
             reason, message = halt.reason, halt.message
         return self._finish(p, reason, message, best, began)
@@ -255,21 +257,21 @@ class Trainer:
             self._running.wait()
             self._paused_seconds += time.perf_counter() - paused
         if self._stop.is_set():
-            raise _Halt("stopped", "stopped by the user during an epoch")
+            raise _Halt(Status.STOPPED, "stopped by the user during an epoch")
 
     def _finish(self, p: Prepared, reason, message, best: BestEpoch, began) -> RunResult:
         history = self.snapshot().rows()
         metrics, predictions, checkpoint = {}, {}, ""
         if best.state is not None and p.config.training.restore_best:
             p.model.load_state_dict(best.state)
-        if history and reason != "diverged":
+        if history and reason != Status.DIVERGED:
             for split in ("val", "test"):
                 predictions[split] = predict(p.model, p.dd, p.rows[split], p.config.encoding, self.data.task,
                                              split=split, loss_fn=p.loss_fn, amp_dtype=p.amp_dtype)
                 metrics[split] = {"loss": predictions[split].loss,
                                   **metrics_of(predictions[split], self.data.task, self.data.classes)}
             if self.run_dir is not None:
-                checkpoint = str(self.run_dir / "checkpoint.pt")
+                checkpoint = str(RunFolder(self.run_dir).checkpoint)
                 epoch = best.epoch if p.config.training.restore_best else len(history)
                 save_checkpoint(Path(checkpoint), p.model, p.config, p.dims, self.data.classes, metrics, epoch)
         self.events.publish(RunFinished(reason, message, best.epoch, metrics, checkpoint,
@@ -279,8 +281,7 @@ class Trainer:
 
     def _save_config(self) -> None:
         if self.run_dir is not None:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            (self.run_dir / "config.json").write_text(self.config.to_json())
+            RunFolder(self.run_dir).write_config(self.config.to_json())
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -359,7 +360,7 @@ def check_finite(loss: float, norms, scaler, epoch: int, batch: int, p: Prepared
     if math.isfinite(loss) and not bad_grad:
         return
     what = "loss" if not math.isfinite(loss) else "gradient"
-    raise _Halt("diverged", f"the {what} became {'NaN' if math.isnan(loss) else 'infinite'} at epoch {epoch} "
+    raise _Halt(Status.DIVERGED, f"the {what} became {'NaN' if math.isnan(loss) else 'infinite'} at epoch {epoch} "
                 f"(batch {batch}): training diverged. The learning rate ({p.config.optimizer.lr:g}) is probably "
                 "too high: try 10 times lower, or add gradient clipping (grad_clip 1.0).")
 
