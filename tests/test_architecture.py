@@ -104,3 +104,16 @@ def test_a_planted_sys_path_edit_is_found(tmp_path):
     (tmp_path / "bench").mkdir()
     (tmp_path / "bench" / "x.py").write_text("import sys\nsys.path.insert(0, '.')\n")
     assert sys_path_edits(tmp_path) == ["bench/x.py:2"]
+
+
+def test_the_notebook_api_trains_a_run_from_the_top_level_names():
+    code = ("import sys, protscope as ps\n"
+            "assert 'torch' not in sys.modules, 'import protscope loaded torch'\n"
+            "config = ps.RunConfig().with_values(dataset='esol', model='mlp', encoding='aac', epochs=1,\n"
+            "                                    max_batches=2)\n"
+            "data = ps.load_data(config.data)\n"
+            "result = ps.Trainer(config, data, ps.make_split(data, config.data)).run()\n"
+            "assert result.status == ps.Status.COMPLETED, result.message\n"
+            "assert set(ps.__all__) <= set(dir(ps)) and 'accuracy' in result.metrics['test']\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr

@@ -328,3 +328,18 @@ def test_every_registry_value_exports_or_is_refused_by_name(tmp_path, monkeypatc
     with pytest.raises(SystemExit) as stop:
         exec(compile(source, "exported.py", "exec"), script)
     assert stop.value.code == 0 and isinstance(script["optimizer"], torch.optim.Optimizer)
+
+
+def test_a_registry_entry_alone_adds_an_optimizer():
+    """AMSGrad was added as one OptimizerSpec line in protscope/modeling/optim.py: the config accepts it, the
+    built optimizer has the constant argument, the exported script writes it, and the relevance rules see
+    the fields it reads."""
+    from protscope.config.sections import OptimizerConfig
+    from protscope.modeling.optim import keyword_args
+
+    cfg = OptimizerConfig(name="amsgrad", lr=3e-3)
+    optimizer = make_optimizer(torch.nn.Linear(4, 2), cfg)
+    assert isinstance(optimizer, torch.optim.AdamW) and optimizer.defaults["amsgrad"] is True
+    assert keyword_args(OPTIMIZERS["amsgrad"], cfg)["amsgrad"] is True
+    assert relevant_fields({"optimizer": "amsgrad"}, "binary") >= {"lr", "beta1", "beta2", "eps", "weight_decay"}
+    assert "momentum" not in relevant_fields({"optimizer": "amsgrad"}, "binary")

@@ -26,6 +26,7 @@ class OptimizerSpec:
     torch_class: type[torch.optim.Optimizer] | None = None  # built as torch_class(weights, **keyword_args)
     build: Callable[..., torch.optim.Optimizer] | None = None  # else build(model, cfg)
     native_weight_decay: bool = True  # False: the trainer adds weight decay as an L2 term
+    fixed: tuple[tuple[str, object], ...] = ()  # constant torch_class arguments, e.g. (("amsgrad", True),)
 
     def reads(self) -> tuple[str, ...]:
         """Every OptimizerConfig field a run reads for it: its builder's, and weight decay as an L2 term."""
@@ -42,7 +43,7 @@ def keyword_args(spec: OptimizerSpec, c) -> dict:
             args["nesterov"] = c.nesterov and c.momentum > 0
         else:
             args[name] = getattr(c, name)
-    return args
+    return {**args, **dict(spec.fixed)}
 
 
 class MuonWithAdamW(torch.optim.Optimizer):
@@ -103,6 +104,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                       "square.", ADAM, torch.optim.Adam),
         OptimizerSpec("adamw", "AdamW", "Adam with weight decay applied directly to the weights.", ADAM,
                       torch.optim.AdamW),
+        OptimizerSpec("amsgrad", "AdamW (AMSGrad)", "AdamW that never lets a weight's step size grow back: it "
+                      "keeps the largest running mean of squared gradients.", ADAM, torch.optim.AdamW,
+                      fixed=(("amsgrad", True),)),
         OptimizerSpec("radam", "RAdam", "Adam with a warm-up built in (rectified variance).", ADAM,
                       torch.optim.RAdam),
         OptimizerSpec("nadam", "NAdam", "Adam with Nesterov momentum.", ADAM, torch.optim.NAdam),
