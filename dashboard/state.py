@@ -18,9 +18,8 @@ from protscope.errors import ProtScopeError
 from protscope.runs.jobs import JobManager
 from protscope.runs.repository import RunRepository
 
-# The data settings that change what is loaded (the rest of the data section, the split, changes the split).
-READING_FIELDS = ("task", "max_length", "long_sequences", "unknown_residues", "binarize_at", "drop_split_overlap",
-                  "max_rows")
+# The data settings that change what is loaded (the split settings change only the split).
+READING_FIELDS = DataConfig.fields_in("reading")
 
 
 def runs_folder() -> Path:

@@ -57,3 +57,15 @@ def test_unknown_keys_get_suggestions():
 def test_relevant_fields_follow_the_choice():
     model = RunConfig().model.replace(name="cnn")
     assert matters(model, "kernel_size") and not matters(model, "rnn_hidden") and matters(model, "dropout")
+
+
+def test_every_data_field_has_a_group_and_the_dashboards_lists_come_from_them():
+    import dataclasses
+
+    from dashboard.logic.workspace import COLUMN_FIELDS, SPLIT_FIELDS
+    from protscope.config.sections import DataConfig
+
+    assert {f.metadata["group"] for f in dataclasses.fields(DataConfig)} == set(DataConfig.GROUPS)
+    assert DataConfig.fields_in("columns") == COLUMN_FIELDS and COLUMN_FIELDS[1] == "sequence_col"
+    assert DataConfig.fields_in("split") == SPLIT_FIELDS and "val_fraction" in SPLIT_FIELDS
+    assert sum(len(DataConfig.fields_in(g)) for g in DataConfig.GROUPS) == len(dataclasses.fields(DataConfig))

@@ -23,8 +23,8 @@ DEFAULT_DATASET = "esol"
 # Data fields that say *which* data (the dataset, a file and its content hash): a Workspace keeps them
 # as its data choice, not as settings.
 DATA_IDENTITY = ("dataset", "path", "label_path", "sha256", "label_sha256")
-COLUMN_FIELDS = ("id_col", "sequence_col", "label_col", "residue_label_col", "mask_col", "split_col")
-SPLIT_FIELDS = ("split", "val_fraction", "test_fraction", "identity", "split_seed")
+COLUMN_FIELDS = DataConfig.fields_in("columns")
+SPLIT_FIELDS = DataConfig.fields_in("split")
 LINK_DATA = ("dataset", "path", "sha256", "label_path", "label_sha256")  # data keys a link may carry
 
 

@@ -22,37 +22,49 @@ SPLIT_METHODS = ("auto", "random", "file", "homology")
 class DataConfig(Section):
     """Which data to load, how to read it, and how to split it into train, val and test."""
 
-    dataset: str = setting("", "A built-in dataset (see `python -m protscope datasets`); empty when a file is used.")
-    path: str = setting("", "A CSV, TSV or FASTA file (optionally .gz).")
+    # Each field's group says what changing it changes: `source` the file, `columns` which of its columns
+    # are read, `reading` how the rows become the dataset, `split` only the split. The dashboard's lists of
+    # fields come from these (DataConfig.fields_in), never from a list kept by hand.
+    GROUPS = ("source", "columns", "reading", "split")
+
+    dataset: str = setting("", "A built-in dataset (see `python -m protscope datasets`); empty when a file is used.",
+                           group="source")
+    path: str = setting("", "A CSV, TSV or FASTA file (optionally .gz).", group="source")
     sha256: str = setting("", "The SHA-256 of the file's content, checked when it is read (empty: not checked); "
-                          "a dashboard upload's config names its file and this hash.")
-    label_path: str = setting("", "A label CSV joined on id, for a FASTA file without labels in its headers.")
-    label_sha256: str = setting("", "The SHA-256 of the label CSV's content (empty: not checked).")
-    id_col: str = setting("", "Column with protein ids (empty: detect).")
-    sequence_col: str = setting("", "Column with amino-acid sequences (empty: detect).")
-    label_col: str = setting("", "Column with the label or value to predict (empty: detect).")
-    residue_label_col: str = setting("", "Column with one label letter per residue (empty: detect).")
-    mask_col: str = setting("", "Column of 1/0 per residue: 0 residues are not scored (empty: detect).")
-    split_col: str = setting("", "Column with train / val / test (empty: detect).")
+                          "a dashboard upload's config names its file and this hash.", group="source")
+    label_path: str = setting("", "A label CSV joined on id, for a FASTA file without labels in its headers.",
+                              group="source")
+    label_sha256: str = setting("", "The SHA-256 of the label CSV's content (empty: not checked).", group="source")
+    id_col: str = setting("", "Column with protein ids (empty: detect).", group="columns")
+    sequence_col: str = setting("", "Column with amino-acid sequences (empty: detect).", group="columns")
+    label_col: str = setting("", "Column with the label or value to predict (empty: detect).", group="columns")
+    residue_label_col: str = setting("", "Column with one label letter per residue (empty: detect).", group="columns")
+    mask_col: str = setting("", "Column of 1/0 per residue: 0 residues are not scored (empty: detect).",
+                            group="columns")
+    split_col: str = setting("", "Column with train / val / test (empty: detect).", group="columns")
     task: str = setting("auto", "What to predict: detected from the labels, or set explicitly.",
-                        choices=("auto", *TASKS))
+                        choices=("auto", *TASKS), group="reading")
     binarize_at: float | None = setting(None, "Turn a numeric label into a binary one: 1 when the value is at "
-                                        "least this.")
+                                        "least this.", group="reading")
     unknown_residues: str = setting("map", "X B Z J U O * - . in sequences: read them as unknown X, or refuse "
-                                    "the file.", choices=("map", "reject"))
+                                    "the file.", choices=("map", "reject"), group="reading")
     max_length: int = setting(2000, "Longest sequence kept as is; longer ones follow `long_sequences`.",
-                              between=(1, 100_000))
+                              between=(1, 100_000), group="reading")
     long_sequences: str = setting("truncate", "What to do with sequences over max_length.",
-                                  choices=("truncate", "drop", "reject"))
-    max_rows: int = setting(1_000_000, "Refuse files with more rows than this.", between=(1, 10_000_000))
-    drop_split_overlap: bool = setting(False, "Drop train/val rows whose sequence also occurs in the test split.")
+                                  choices=("truncate", "drop", "reject"), group="reading")
+    max_rows: int = setting(1_000_000, "Refuse files with more rows than this.", between=(1, 10_000_000),
+                            group="reading")
+    drop_split_overlap: bool = setting(False, "Drop train/val rows whose sequence also occurs in the test split.",
+                                       group="reading")
     split: str = setting("auto", "How to split: the file's own split if it has one (auto), stratified random, "
-                         "the file's split, or homology-aware clusters (MMseqs2).", choices=SPLIT_METHODS)
-    val_fraction: float = setting(0.1, "Share of proteins held out for validation.", between=(0.01, 0.5))
-    test_fraction: float = setting(0.1, "Share of proteins held out for the final test.", between=(0.01, 0.5))
+                         "the file's split, or homology-aware clusters (MMseqs2).", choices=SPLIT_METHODS,
+                         group="split")
+    val_fraction: float = setting(0.1, "Share of proteins held out for validation.", between=(0.01, 0.5), group="split")
+    test_fraction: float = setting(0.1, "Share of proteins held out for the final test.", between=(0.01, 0.5),
+                                   group="split")
     identity: float = setting(0.3, "Homology split: proteins at least this identical share a cluster.",
-                              between=(0.1, 1.0))
-    split_seed: int = setting(0, "Seed of the random or homology split.", between=(0, 2**31 - 1))
+                              between=(0.1, 1.0), group="split")
+    split_seed: int = setting(0, "Seed of the random or homology split.", between=(0, 2**31 - 1), group="split")
 
     def check(self):
         if self.val_fraction + self.test_fraction > 0.8:

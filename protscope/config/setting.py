@@ -16,9 +16,9 @@ from dataclasses import field, fields
 from protscope.errors import ProtScopeError
 
 
-def setting(default, help: str, *, choices=None, between=None):  # noqa: A002
-    """A config field with its one-line help and allowed values."""
-    meta = {"help": help, "choices": choices, "between": between}
+def setting(default, help: str, *, choices=None, between=None, group: str = ""):  # noqa: A002
+    """A config field with its one-line help, allowed values and group (what changing it changes)."""
+    meta = {"help": help, "choices": choices, "between": between, "group": group}
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple default")
     return field(default=default, metadata=meta)
@@ -26,6 +26,11 @@ def setting(default, help: str, *, choices=None, between=None):  # noqa: A002
 
 class Section:
     """Shared behaviour of config sections: checks, dict round-trip, field descriptions."""
+
+    @classmethod
+    def fields_in(cls, group: str) -> tuple[str, ...]:
+        """The names of the fields declared with `group`, in declaration order."""
+        return tuple(f.name for f in fields(cls) if f.metadata.get("group") == group)
 
     @classmethod
     def section_name(cls) -> str:
