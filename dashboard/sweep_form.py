@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import session
 from dashboard.logic.workspace import setting_names
 from dashboard.state import builtin_data, current_data, current_split, job_manager
+from protscope.config.layering import layered
 from protscope.config.presets import PRESETS
 from protscope.config.run_config import RunConfig
 from protscope.config.sections import DataConfig
@@ -49,7 +50,7 @@ def optimizer_button() -> None:
         values = {k: v for k, v in preset.values.items() if k != "dataset"}
         # The Train page's quick-check limit (max_batches) applies too, for a fast classroom demo.
         budget = {"epochs": int(epochs), "max_batches": int(session.workspace().settings["max_batches"])}
-        base = RunConfig().with_values(**{**values, **budget})
+        base = layered(preset=values, flags=budget)
         data = builtin_data(preset.values["dataset"], "{}")
         try:
             n = launch(preset_sweep(preset), base, data, make_split(data, DataConfig()))

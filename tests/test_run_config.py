@@ -69,3 +69,16 @@ def test_every_data_field_has_a_group_and_the_dashboards_lists_come_from_them():
     assert DataConfig.fields_in("columns") == COLUMN_FIELDS and COLUMN_FIELDS[1] == "sequence_col"
     assert DataConfig.fields_in("split") == SPLIT_FIELDS and "val_fraction" in SPLIT_FIELDS
     assert sum(len(DataConfig.fields_in(g)) for g in DataConfig.GROUPS) == len(dataclasses.fields(DataConfig))
+
+
+def test_settings_layer_defaults_preset_saved_data_flags():
+    from protscope.config.layering import layered
+
+    saved = RunConfig().with_values(lr=0.02, epochs=7, dataset="esol").to_dict()
+    config = layered(preset={"lr": 0.5, "model": "cnn", "encoding": "tokens", "dataset": "esol"}, saved=saved,
+                     data={"dataset": "", "path": "mine.csv"}, flags={"epochs": 3, "dropout": None})
+    assert config.optimizer.lr == 0.02  # the saved config over the preset
+    assert config.model.name == "mlp"  # the saved config holds every field, so it wins whole
+    assert config.data.path == "mine.csv" and config.data.dataset == ""  # the data over the saved config
+    assert config.training.epochs == 3 and config.model.dropout == RunConfig().model.dropout  # flags last
+    assert layered(preset={"lr": 0.5}).optimizer.lr == 0.5 and layered() == RunConfig()

@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from protscope.config.layering import layered
 from protscope.config.run_config import SECTIONS, RunConfig
 from protscope.config.sections import DataConfig
 from protscope.data.builtin import config_for, load_data
@@ -28,17 +29,16 @@ def build_config(preset: str | None, config_file: str | None, flags: dict) -> Ru
     from protscope.config.presets import get_preset
 
     flags = {k: v for k, v in flags.items() if v is not None}
-    layers = [dict(get_preset(preset).values)] if preset else []
+    preset_values = dict(get_preset(preset).values) if preset else {}
     sections: dict = {}
     if config_file:
         path = Path(config_file)
         if not path.is_file():
             raise ProtScopeError("config file not found", where=str(path), fix="check the path")
         sections = RunConfig.from_json(path.read_text()).to_dict() if path.suffix == ".json" else {}
-    layers.append(flags)
-    flat = {k: v for layer in layers for k, v in layer.items()}
-    dataset = flat.pop("dataset", None) or sections.get("data", {}).get("dataset")
-    path = flat.pop("path", None)
+    # The data: a file flag, else a dataset flag, the preset's dataset, or the saved config's data.
+    dataset = flags.get("dataset") or preset_values.get("dataset") or sections.get("data", {}).get("dataset")
+    path = flags.get("path")
     if path:  # a file given on the command line: the user's choice, whatever a config's hash says
         data = {**DataConfig().to_dict(), "path": path}
     elif dataset:
@@ -48,9 +48,7 @@ def build_config(preset: str | None, config_file: str | None, flags: dict) -> Ru
     if not data.get("dataset") and not data.get("path"):
         raise ProtScopeError("no data given",
                              fix="add --dataset NAME (see `python -m protscope datasets`) or --data PATH")
-    base = {**sections, "data": {**sections.get("data", {}), **data}} if sections else {"data": data}
-    config = RunConfig.from_dict({name: base.get(name, {}) for name in SECTIONS})
-    return config.with_values(**flat) if flat else config
+    return layered(preset=preset_values, saved=sections, data=data, flags=flags)
 
 
 def beside(data: dict, folder: Path | None) -> dict:
