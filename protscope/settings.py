@@ -16,6 +16,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout: sample_data/ and ../shared live beside it
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 DB_NAME = "protscope.db"
+# Runs queued or training at once, all sessions together: a closed tab's runs keep going (they are
+# the server's), so this bounds what abandoned pages and runaway sweeps can pile up.
 MAX_ACTIVE_JOBS = 200
 
 

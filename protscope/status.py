@@ -20,15 +20,5 @@ class Status(StrEnum):
     FAILED = "failed"  # an exception: its message is kept
     INTERRUPTED = "interrupted"  # the server stopped while it trained; the store says so when it reopens
 
-    @property
-    def live(self) -> bool:
-        return self in LIVE
 
-    @property
-    def ended_early(self) -> bool:
-        """Ended for a reason other than reaching its last epoch or early stopping."""
-        return self in (Status.STOPPED, Status.DIVERGED, Status.FAILED, Status.INTERRUPTED)
-
-
-LIVE = (Status.QUEUED, Status.RUNNING, Status.PAUSED)
-ENDED = tuple(s for s in Status if s not in LIVE)
+LIVE = (Status.QUEUED, Status.RUNNING, Status.PAUSED)  # a run in one of these may still change

@@ -30,10 +30,6 @@ from protscope.status import Status
 from protscope.train.trainer import Trainer, new_run_id
 
 KEEP_FINISHED = 50  # finished jobs kept in memory (with their predictions); their files stay on disk
-# Runs queued or training at once, all sessions together: a closed tab's runs keep going (they are
-# the server's), so this bounds what abandoned pages and runaway sweeps can pile up.
-MAX_ACTIVE = settings.MAX_ACTIVE_JOBS
-max_active = settings.max_active_jobs
 
 
 def default_concurrency() -> int:
@@ -94,9 +90,10 @@ class JobManager:
                owner: Owner | None = None, tags: tuple[str, ...] = ()) -> Job:
         """Queue a run and return at once. Invalid configs raise ProtScopeError here, not in the thread."""
         active = len(self.active())
-        if active >= max_active():
+        limit = settings.max_active_jobs()
+        if active >= limit:
             raise ProtScopeError(f"{active} runs are already queued or training on this server (the limit is "
-                                 f"{max_active()})", fix="wait for some to finish, or stop runs you no longer need "
+                                 f"{limit})", fix="wait for some to finish, or stop runs you no longer need "
                                  "(PROTSCOPE_MAX_JOBS raises the limit)")
         owner = owner or Owner(origin="dashboard")
         run_id = new_run_id()
@@ -162,7 +159,7 @@ class JobManager:
 
     def room(self) -> int:
         """How many more runs may be submitted now (queued and training runs count against the limit)."""
-        return max(0, max_active() - len(self.active()))
+        return max(0, settings.max_active_jobs() - len(self.active()))
 
     def list(self) -> list[Job]:
         with self._lock:
