@@ -14,6 +14,7 @@ from protscope.config.run_config import RunConfig
 from protscope.device import available_devices
 from protscope.errors import ProtScopeError
 from protscope.modeling.encodings import ENCODINGS
+from protscope.modeling.init import INITIALISERS
 from protscope.modeling.layers import count_parameters, summary_text
 from protscope.modeling.losses import LOSSES
 from protscope.modeling.models import MODELS, build_model
@@ -24,7 +25,7 @@ from protscope.train.prepare import model_dims
 GROUPS = {
     "Architecture": ("model", "hidden", "activation", "norm", "residual", "embedding_dim", "channels",
                      "kernel_size", "layers", "dilation", "pooling", "rnn_cell", "rnn_hidden", "d_model", "heads",
-                     "ff_dim"),
+                     "ff_dim", "init", "init_std"),
     "Encoding": ("encoding", "window", "k", "standardize"),
     "Loss": ("loss", "huber_delta", "class_weights", "focal_gamma", "focal_alpha"),
     "Optimizer": ("optimizer", "lr", "momentum", "nesterov", "beta1", "beta2", "eps", "alpha"),
@@ -34,12 +35,13 @@ GROUPS = {
     "Regularisation": ("weight_decay", "l1", "dropout", "grad_clip", "clip_mode", "label_smoothing"),
     "Training loop": ("epochs", "batch_size", "validate_every", "accumulation", "early_stopping", "patience",
                       "monitor", "restore_best", "seed", "device", "precision", "length_bucketing",
-                      "max_batches"),
+                      "max_batches", "layer_stats", "layer_stats_every"),
 }
 OPEN = ("Architecture", "Optimizer")
 TITLES = {"encoding": lambda n: f"{n}: {ENCODINGS[n].title}", "model": lambda n: MODELS[n].title,
           "optimizer": lambda n: OPTIMIZERS[n].title, "scheduler": lambda n: SCHEDULERS[n].title,
-          "loss": lambda n: LOSSES[n].title if n in LOSSES else "auto: chosen from the task"}
+          "loss": lambda n: LOSSES[n].title if n in LOSSES else "auto: chosen from the task",
+          "init": lambda n: INITIALISERS[n].title}
 
 
 def draw(settings: dict, task: str, disabled: bool = False) -> None:
@@ -67,6 +69,8 @@ def draw_one(key: str, settings: dict, task: str, disabled: bool) -> None:
     if key in ("model", "encoding", "loss"):
         options = choices_for(key, settings, task)
     control(key, disabled=disabled, options=options, format_func=fmt)
+    if key == "init" and settings.get("init") in INITIALISERS:
+        st.caption(INITIALISERS[settings["init"]].help)
 
 
 def choices_for(key: str, settings: dict, task: str) -> list[str]:

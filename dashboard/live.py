@@ -10,6 +10,7 @@ import time
 
 import streamlit as st
 
+from dashboard import layer_health
 from dashboard.logic import charts
 from dashboard.session import owner_label
 from protscope.evaluation.diagnosis import chance_loss, diagnose
@@ -57,6 +58,7 @@ def _live(run_id: str, was_running: bool) -> None:
         curves(job.data.task, job.data.classes, job.config.training.monitor, snap.rows(), snap.batch_losses,
                [(v.position, v.val_loss) for v in snap.validations], best,
                snap.finished.reason if snap.finished else "", snap.done)
+        layer_health.live_section(job, snap, running=not snap.done)
     if done and was_running:
         st.rerun()  # the whole page: buttons and the run list change when a run ends
 
@@ -173,6 +175,7 @@ def stored(run_id: str) -> None:
     monitor = (record.config.get("training") or {}).get("monitor", "val_loss")
     curves(record.task, record.classes, monitor, rows, extra["batch_losses"], extra["validations"],
            record.best_epoch, status, record.done, key=f"stored_{run_id}")
+    layer_health.section(record, key=f"layers_stored_{run_id}")
 
 
 def clock(seconds: float) -> str:

@@ -1,11 +1,17 @@
-"""`python -m protscope inspect` and `datasets`, run as a user would, in a subprocess."""
+"""`protscope inspect` and `datasets`: their output, exit codes and error lines. Most tests call the command's
+`main` in this process (an interpreter start costs seconds); the last ones run `python -m protscope` in a
+subprocess, exactly as a user would."""
+import io
 import json
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from protscope.cli.main import main
 from protscope.data.builtin import dataset_names
 from tests.conftest import csv_bytes, random_sequences
 
@@ -13,6 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli(*args):
+    """The command's exit code, stdout and stderr, as a subprocess would report them."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's own errors
+            code = exc.code
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def real_cli(*args):
     return subprocess.run([sys.executable, "-m", "protscope", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
 
@@ -72,8 +89,14 @@ def test_bad_file_through_the_cli(tmp_path):
 
 
 def test_datasets_lists_the_manifest():
-    done = cli("datasets", "--json")
+    done = real_cli("datasets", "--json")
     listed = json.loads(done.stdout)
     assert [d["name"] for d in listed] == dataset_names()
     assert all(d["citation"] for d in listed)
     assert "eSOL" in cli("datasets").stdout
+
+
+def test_the_real_command_exits_2_with_one_error_line():
+    done = real_cli("inspect", "esol", "--label-col", "nope")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: ") and "no column 'nope'" in done.stderr and done.stderr.count("\n") == 1

@@ -208,3 +208,20 @@ def test_explanations_are_two_or_three_sentences_with_numbers(train, val):
     text = diagnose(history(train, val)).explanation
     assert 2 <= len(re.findall(r"[.!?](?:\s|$)", text)) <= 3, text
     assert re.search(r"\d", text)
+
+
+def test_a_flat_jittering_curve_is_underfitting_not_divergence():
+    """A network that never learned (vanishing gradients): its loss jitters around ln 2; that is no blow-up."""
+    train = [0.6931, 0.6928, 0.6935, 0.6929, 0.6937, 0.6930, 0.6940]
+    history = [{"epoch": e, "train_loss": t, "val_loss": t + 0.001} for e, t in enumerate(train, start=1)]
+    assert diagnose(history, chance_loss=0.6931).verdict == "underfitting"
+    rising = [{"epoch": e, "train_loss": 0.7 + 0.05 * e, "val_loss": 0.8 + 0.05 * e} for e in range(1, 6)]
+    assert diagnose(rising).verdict == "diverged"
+
+
+def test_a_model_no_better_than_guessing_is_underfitting_even_when_validation_wobbles():
+    """The dying-ReLU lesson: training loss flat above ln 2, validation up and down: not overfitting."""
+    train = [0.728, 0.754, 0.748, 0.772, 0.729, 0.739, 0.753, 0.721, 0.729, 0.73]
+    val = [0.70, 0.69, 0.75, 0.80, 0.71, 0.74, 0.78, 0.72, 0.79, 0.80]
+    history = [{"epoch": e, "train_loss": t, "val_loss": v} for e, (t, v) in enumerate(zip(train, val), start=1)]
+    assert diagnose(history, chance_loss=0.6931).verdict == "underfitting"

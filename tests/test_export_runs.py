@@ -150,3 +150,29 @@ def test_cli_export(store, tmp_path, capsys):
     assert main(["runs", "export", "missing", "--format", "csv", "--out", out, "--db", db]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "missing" in err[0]
+
+
+INTERNALS = {"layers": [{"name": "convs.0", "kind": "Conv1d", "activation": "relu", "parameters": 10}],
+             "records": [{"step": s, "epoch": s / 10, "lr": 1e-3, "g_total": 0.4,
+                          "layers": {"convs.0": {"w_hist": {"lo": -1.0, "hi": 1.0, "counts": [1, 2, 3, 4], "pct": []},
+                                                 "g_hist": {"lo": 0.0, "hi": 0.0, "counts": [5, 0, 0, 0], "pct": []},
+                                                 "a_hist": None, "ratio": 1e-3, "dead": 0.25, "saturated": None}}}
+                         for s in (1, 10, 25)]}
+
+
+def test_layer_statistics_are_exported_as_histograms(store, tmp_path):
+    store.save_artifact("r1", "", "internals", INTERNALS)
+    [path] = export_runs(store, ["r1"], "tensorboard", tmp_path / "out")
+    data = path.read_bytes()
+    for tag in (b"weights/convs.0", b"gradients/convs.0", b"update_ratio/convs.0", b"dead/convs.0"):
+        assert data.count(tag) == 3
+    assert b"activations/convs.0" not in data and b"saturated/" not in data  # nothing recorded, nothing written
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    reader = accumulator.EventAccumulator(str(tmp_path / "out/r1"), size_guidance={"histograms": 0})
+    reader.Reload()
+    assert {"weights/convs.0", "gradients/convs.0"} <= set(reader.Tags()["histograms"])
+    weights = reader.Histograms("weights/convs.0")
+    assert [h.step for h in weights] == [1, 10, 25]
+    assert weights[0].histogram_value.num == 10 and list(weights[0].histogram_value.bucket) == [1, 2, 3, 4]
+    assert list(weights[0].histogram_value.bucket_limit) == pytest.approx([-0.5, 0.0, 0.5, 1.0])
+    assert [s.value for s in reader.Scalars("dead/convs.0")] == [0.25] * 3

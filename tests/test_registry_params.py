@@ -20,12 +20,21 @@ import pytest
 import torch
 
 from protscope.alphabet import VOCAB_SIZE
-from protscope.config.relevance import DEFAULTS, SWITCHES, applies, ignored_settings, matters, relevant_fields
+from protscope.config.relevance import (
+    DEFAULTS,
+    EVERY_MODEL,
+    SWITCHES,
+    applies,
+    ignored_settings,
+    matters,
+    relevant_fields,
+)
 from protscope.config.run_config import SECTIONS, RunConfig
 from protscope.config.sections import TASKS, EncodingConfig, LossConfig, ModelConfig, OptimizerConfig, SchedulerConfig
 from protscope.errors import ProtScopeError
 from protscope.evaluation.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS
 from protscope.modeling.encodings import ENCODINGS, encode
+from protscope.modeling.init import INITIALISERS, apply_init
 from protscope.modeling.losses import AUTO, LOSSES, make_loss, output_size
 from protscope.modeling.models import MODELS, ModelDims, build_model
 from protscope.modeling.optim import OPTIMIZERS, SCHEDULERS, make_optimizer, make_scheduler
@@ -99,7 +108,7 @@ def test_a_model_reads_what_its_spec_declares(name, level, per_residue):
     assert cfg.read == set(spec.reads(level, per_residue))
     task = "residue" if per_residue else "binary"
     shown = relevant_fields({"model": name, "encoding": encoding_of(name, level)}, task)
-    assert shown & section_fields("model") == set(spec.reads(level, per_residue))
+    assert shown & section_fields("model") == set(spec.reads(level, per_residue)) | set(EVERY_MODEL)
 
 
 def test_sequence_models_read_the_embedding_with_tokens_only_and_pool_per_protein_only():
@@ -193,16 +202,38 @@ def test_a_scheduler_reads_what_its_spec_declares(name):
     assert relevant_fields({"scheduler": name}, "binary") & section_fields("scheduler") == set(spec.params)
 
 
+# --- initialisers ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", list(INITIALISERS))
+def test_an_initialiser_reads_what_its_spec_declares(name):
+    """init shows for every model; init_std exactly where the initialiser takes an sd (its `reads`)."""
+    spec = INITIALISERS[name]
+    model = build_model(ModelConfig(name="transformer", d_model=8, heads=2, ff_dim=8, layers=1),
+                        ModelDims(VOCAB_SIZE, 2, "tokens", False, 7))
+    apply_init(model, name, 0.5, "relu", torch.Generator().manual_seed(0))
+    assert all(torch.isfinite(w).all() for w in model.parameters())
+    assert set(spec.reads) <= {"std", "nonlinearity"}
+    for model_name in MODELS:
+        assert applies("init", {"model": model_name, "init": name}, "residue")
+    assert applies("init_std", {"init": name}, "binary") == ("std" in spec.reads)
+    assert ModelConfig(init=name).init == name
+
+
 # --- the rest: data and training fields, and the whole ---------------------------------------------
 
-SWITCHED_ON = {"early_stopping": True, "grad_clip": 1.0, "split": "homology"}
+SWITCHED_ON = {"early_stopping": True, "grad_clip": 1.0, "split": "homology", "init": "normal",
+               "layer_stats": True}
+SWITCHED_OFF = {"layer_stats": False}  # switches that are on by default, turned off
 
 
 @pytest.mark.parametrize("key", list(SWITCHES))
 def test_switched_fields_show_only_when_switched_on(key):
     switch, is_on, _ = SWITCHES[key]
-    assert not is_on(DEFAULTS[switch]) and is_on(SWITCHED_ON[switch])
-    assert not applies(key, {}, "binary") and applies(key, {switch: SWITCHED_ON[switch]}, "binary")
+    assert is_on(SWITCHED_ON[switch])
+    off = SWITCHED_OFF.get(switch, DEFAULTS[switch])
+    assert not is_on(off)
+    assert applies(key, {}, "binary") == is_on(DEFAULTS[switch])
+    assert not applies(key, {switch: off}, "binary") and applies(key, {switch: SWITCHED_ON[switch]}, "binary")
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -220,6 +251,7 @@ def test_every_field_of_a_choice_is_read_by_some_choice():
     read |= {f for spec in LOSSES.values() for task in spec.tasks for f in spec.reads(task)}
     read |= {f for spec in OPTIMIZERS.values() for f in spec.reads()}
     read |= {f for spec in SCHEDULERS.values() for f in spec.params}
+    read |= {*EVERY_MODEL, *SWITCHES}  # the initialisation (init_std is switched on by init normal)
     for section in ("model", "encoding", "loss", "optimizer", "scheduler"):
         assert section_fields(section) <= read, section_fields(section) - read
 
@@ -286,10 +318,12 @@ MONITORS = dict.fromkeys(["val_loss", *(f"val_{k}" for k in CLASSIFICATION_KEYS 
 EXPORT_CASES = ([("model", n) for n in MODELS] + [("encoding", n) for n in ENCODINGS]
                 + [("loss", n) for n in ("auto", *LOSSES)] + [("optimizer", n) for n in OPTIMIZERS]
                 + [("scheduler", n) for n in SCHEDULERS]
-                + [(key, value) for key in ("activation", "norm", "pooling", "rnn_cell") for value in choices(key)]
+                + [(key, value) for key in ("activation", "norm", "pooling", "rnn_cell", "init")
+                   for value in choices(key)]
                 + [("monitor", m) for m in MONITORS])
 PARTNERS = {"activation": {"model": "cnn"}, "norm": {"model": "mlp", "hidden": (8,)}, "pooling": {"model": "cnn"},
-            "rnn_cell": {"model": "rnn"}}  # a model that reads the setting, so the export writes it
+            "rnn_cell": {"model": "rnn"}, "init": {"model": "mlp", "hidden": (8,), "init_std": 0.1}}
+# (a model that reads the setting, so the export writes it)
 
 
 def export_case(key: str, value) -> tuple[dict, str]:

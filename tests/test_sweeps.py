@@ -12,6 +12,7 @@ from protscope.config.presets import get_preset
 from protscope.config.run_config import RunConfig
 from protscope.data.builtin import config_for
 from protscope.errors import ProtScopeError
+from protscope.runs.outputs import load_internals
 from protscope.runs.store import open_store
 from protscope.runs.sweep_runner import run_sweep
 from protscope.runs.sweeps import SweepSpec, count, expand, parse_grid, parse_random, preset_sweep
@@ -189,6 +190,7 @@ def test_a_ray_sweep_records_results_on_the_driver(tmp_path, binary_csv):
         folder = tmp_path / "runs" / run["id"]
         assert {p.name for p in folder.iterdir()} == {"config.json", "checkpoint.pt", "history.json", "result.json"}
         assert Path(run["checkpoint"]) == (folder / "checkpoint.pt").resolve()
+        assert load_internals(store, run["id"])["records"]  # the worker's layer statistics came back too
 
 
 def test_importing_protscope_does_not_import_ray():

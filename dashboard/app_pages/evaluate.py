@@ -6,12 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import runs_menu, session
+from dashboard import layer_health, runs_menu, session
 from dashboard.live import one_class_warning
 from dashboard.logic import charts
 from dashboard.logic import evaluation as ev
 from dashboard.state import repository
-from protscope.evaluation.diagnosis import chance_loss, diagnose
+from protscope.evaluation.diagnosis import chance_loss, diagnose_run
 from protscope.evaluation.metrics import (
     confusion_matrix,
     parity_data,
@@ -43,7 +43,8 @@ def diagnosis_section() -> None:
     if not rows:
         st.info("No epoch finished, so there are no curves to read.")
         return
-    d = diagnose(rows, monitor, chance_loss=chance_loss(task, classes))
+    d = diagnose_run(rows, monitor, chance_loss(task, classes), layer_health.internals_of(record),
+                     (record.config.get("training") or {}).get("grad_clip", 0.0))
     st.markdown(f"#### {d.title}")
     st.write(d.explanation)
     a, b, c = st.columns(3)
@@ -52,10 +53,14 @@ def diagnosis_section() -> None:
     c.metric("Gap relative to training loss", ev.percent(d.gap_ratio))
     for suggestion in d.suggestions:
         st.markdown(f"- {suggestion}")
+    if d.inside:
+        st.markdown("**Inside the network** (the layer statistics; *Layer health* below shows them):\n"
+                    + "\n".join(f"- {line}" for line in d.inside))
     batch = extra["batch_losses"]
     st.plotly_chart(charts.loss_curves(rows, [b[0] for b in batch], [b[1] for b in batch], record.best_epoch,
                                        ev.stop_epoch(record.status, rows), state.get("smoothing", 0.6),
                                        [tuple(v) for v in extra["validations"]]), key="eval_loss", width="stretch")
+    layer_health.section(record, key=f"eval_layers_{record.id}")
 
 
 if stored is None:

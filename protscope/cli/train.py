@@ -97,13 +97,17 @@ def cmd_train(args) -> int:
         print(f"warning: the run was not fully recorded in {store.path}: {recorder.error}", file=sys.stderr)
     if result.status == Status.FAILED:
         print(f"error: {result.message}", file=sys.stderr)
-    from protscope.evaluation.diagnosis import chance_loss, diagnose
+    from protscope.evaluation.diagnosis import chance_loss, diagnose_run
+    from protscope.evaluation.layer_health import internals_summary
 
-    diagnosis = diagnose(result.history, result.config.training.monitor, chance_loss=chance_loss(data.task,
-                                                                                                   data.classes))
+    internals = trainer.snapshot().internals()
+    grad_clip = result.config.training.grad_clip
+    diagnosis = diagnose_run(result.history, result.config.training.monitor, chance_loss(data.task, data.classes),
+                             internals, grad_clip)
     summary = {"run_id": result.run_id, "config": result.config.to_dict(), "history": result.history,
                "best_epoch": result.best_epoch, "stopped_reason": result.status, "message": result.message,
-               "metrics": result.metrics, "checkpoint": result.checkpoint, "diagnosis": diagnosis.to_dict()}
+               "metrics": result.metrics, "checkpoint": result.checkpoint, "diagnosis": diagnosis.to_dict(),
+               "internals": internals_summary(internals, grad_clip)}
     if args.json:
         print(json.dumps(clean_json(summary)))
     else:
@@ -113,6 +117,8 @@ def cmd_train(args) -> int:
         if result.checkpoint:
             print(f"  checkpoint: {result.checkpoint}")
         print(f"diagnosis: {diagnosis.title}. {diagnosis.explanation}")
+        for line in diagnosis.inside:
+            print(f"  inside the network: {line}")
     return 1 if result.status == Status.FAILED else 0
 
 

@@ -35,6 +35,11 @@ _COMPOSITION_MLP = dict(encoding="aac_length", model="mlp", hidden=(256, 64), dr
                         optimizer="adam", lr=3e-4, scheduler="none", early_stopping=True, patience=20,
                         epochs=200, batch_size=32)
 
+# The lessons on how weights start and die: a small MLP on eSOL composition and length that trains in
+# seconds, plain SGD so that nothing rescales the gradients (Adam would hide a vanishing gradient).
+_LESSON_MLP = dict(dataset="esol", encoding="aac_length", model="mlp", hidden=(64, 64, 64, 64), dropout=0.0,
+                   scheduler="none", epochs=15, batch_size=32)
+
 PRESETS: dict[str, Preset] = {
     p.name: p for p in [
         Preset("first-run", "First run: the course's solubility CNN, 10 epochs",
@@ -84,6 +89,32 @@ PRESETS: dict[str, Preset] = {
                       "per_value": {"sgd": {"lr": 0.01, "momentum": 0.9}, "adam": {"lr": 1e-3},
                                     "adamw": {"lr": 1e-3, "weight_decay": 0.01}},
                       "seeds": 3}),
+        Preset("vanishing-gradients", "Lesson: vanishing gradients in a deep sigmoid network",
+               "Six sigmoid layers of 64 with PyTorch's default start, SGD (lr 0.01, momentum 0.9), 15 epochs on "
+               "binary eSOL. Each sigmoid passes back at most a quarter of the gradient, so the first layer's "
+               "gradient starts some 70,000 times smaller than the head's: the validation loss stays at a blind "
+               "guess's 0.69 and every protein gets the same class. `python -m protscope sweep --preset "
+               "vanishing-gradients` also trains the same network with ReLU and He (kaiming_normal) weights, "
+               "whose gradients keep their size through all six layers: it learns within a few epochs (then "
+               "overfits; the best epoch's weights are kept).",
+               dict(_LESSON_MLP, hidden=(64,) * 6, activation="sigmoid", init="default", optimizer="sgd", lr=0.01,
+                    momentum=0.9),
+               sweep={"grid": {"activation": ("sigmoid", "relu")},
+                      "per_value": {"relu": {"init": "kaiming_normal"}}}),
+        Preset("dying-relu", "Lesson: dying ReLUs from a far too high learning rate",
+               "Four ReLU layers of 64 trained with plain SGD at lr 3 (about 30 times too high) for 15 epochs on "
+               "binary eSOL. The first huge steps push most units' inputs below zero for every protein; a ReLU "
+               "there outputs 0 and gets no gradient, so it never recovers. About half of the hidden units (most "
+               "of the deeper layers) end dead: the loss stalls above 0.69 and one class is predicted for all. "
+               "Set lr to 0.1 to compare: almost every unit stays alive and the loss falls.",
+               dict(_LESSON_MLP, activation="relu", optimizer="sgd", lr=3.0, momentum=0.0, restore_best=False)),
+        Preset("zeros-init", "Lesson: all-zero weights never break the symmetry",
+               "The lessons' four layers of 64 with every weight and bias starting at 0 (init zeros), Adam lr "
+               "1e-3, 15 epochs on binary eSOL. All units of a layer compute the same value and get the same "
+               "update, so after training each layer's 64 rows of weights are still identical: the network "
+               "learns, but no better than one unit per layer. Sigmoid, because with ReLU a zero layer outputs "
+               "0 and nothing but the last bias would move at all.",
+               dict(_LESSON_MLP, activation="sigmoid", init="zeros", optimizer="adam", lr=1e-3)),
     ]
 }
 

@@ -17,15 +17,24 @@ from protscope.config.setting import Section
 from protscope.errors import ProtScopeError
 
 CHOICES = ("encoding", "model", "loss", "optimizer", "scheduler")  # sections whose `name` picks a registry entry
+EVERY_MODEL = ("init",)  # model fields every architecture uses (protscope.modeling.init.apply_init)
 DEFAULTS = {section if f.name == "name" else f.name: f.default for section, cls in SECTIONS.items()
             for f in fields(cls)}
-# Data and training fields matter always, except these, which only matter when another setting
+# Data and training fields (and EVERY_MODEL) matter always, and these only when another setting
 # switches them on: field -> (that setting, is it on for this value, what to say when it is off).
 SWITCHES: dict[str, tuple[str, Callable[[object], bool], str]] = {
     "patience": ("early_stopping", bool, "early_stopping is off"),
     "clip_mode": ("grad_clip", lambda clip: (clip or 0) > 0, "grad_clip is 0 (no clipping)"),
     "identity": ("split", lambda split: split == "homology", "the split is not homology-aware"),
+    "init_std": ("init", lambda init: _reads_std(init), "only the normal initialisation (init normal) uses it"),
+    "layer_stats_every": ("layer_stats", bool, "layer_stats is off"),
 }
+
+
+def _reads_std(init: str) -> bool:
+    from protscope.modeling.init import INITIALISERS  # late import: the registry imports torch
+
+    return "std" in _entry(INITIALISERS, "init", init).reads
 
 
 def applies(key: str, values: dict, task: str) -> bool:
@@ -49,7 +58,7 @@ def matters(section: Section, name: str, task: str = "auto", **settings) -> bool
 def relevant_fields(values: dict, task: str) -> set[str]:
     """The flat names of every setting that matters (see `applies`): the choices, the fields their
     registry entries read (ModelSpec.reads, Encoding.params, LossSpec.reads, OptimizerSpec.reads,
-    SchedulerSpec.params) and the data and training fields, less those SWITCHES leaves off."""
+    SchedulerSpec.params), EVERY_MODEL and the data and training fields, less those SWITCHES leaves off."""
     v = {**DEFAULTS, **values}
     task = task if task in TASKS else v["task"]
     if task not in TASKS:
@@ -65,9 +74,8 @@ def relevant_fields(values: dict, task: str) -> set[str]:
              *_entry(OPTIMIZERS, "optimizer", v["optimizer"]).reads(),
              *_entry(SCHEDULERS, "scheduler", v["scheduler"]).params}
     for section in ("data", "training"):
-        shown |= {f.name for f in fields(SECTIONS[section])
-                  if f.name not in SWITCHES or SWITCHES[f.name][1](v[SWITCHES[f.name][0]])}
-    return shown
+        shown |= {f.name for f in fields(SECTIONS[section]) if f.name not in SWITCHES}
+    return shown | {*EVERY_MODEL, *(key for key, (switch, is_on, _) in SWITCHES.items() if is_on(v[switch]))}
 
 
 def _entry(registry: dict, section: str, name):

@@ -133,6 +133,9 @@ class ModelConfig(Section):
     d_model: int = setting(64, "Width of the Transformer.", between=(8, 1024))
     heads: int = setting(4, "Attention heads (must divide d_model).", between=(1, 16))
     ff_dim: int = setting(128, "Width of the Transformer's feed-forward layers.", between=(8, 4096))
+    init: str = setting("default", "How the weights start before training (every bias starts at 0 except with "
+                        "default).", choices=_names("protscope.modeling.init", "INITIALISERS"))
+    init_std: float = setting(0.02, "The normal initialisation's standard deviation.", between=(1e-6, 10.0))
 
     def check(self):
         if self.name == "transformer" and self.d_model % self.heads:
@@ -234,6 +237,11 @@ class TrainingConfig(Section):
                                   "epochs (0: at each epoch's end only).", between=(0, 10_000_000))
     max_batches: int = setting(0, "Stop each epoch after this many batches (0: all); for quick checks.",
                                between=(0, 10_000_000))
+    layer_stats: bool = setting(True, "Record each layer's weights, gradients, updates and activations while "
+                                "training (the layer health view).")
+    layer_stats_every: int = setting(0, "Record layer statistics every this many optimizer steps (0: automatic, "
+                                     "spaced so recording takes about 3 % of the training time).",
+                                     between=(0, 1_000_000))
 
     def check(self):
         if not (self.monitor == "val_loss" or self.monitor.startswith("val_")):

@@ -8,13 +8,15 @@ needs: still_improving (both still falling at the end: train longer), diverged (
 nan/inf or training loss climbed back up) and too_short (fewer than 3 usable epochs).
 
 Thresholds, checked in this order (the first that matches wins):
-  diverged            a recorded train_loss or val_loss is nan/inf, or training loss has given back
+  diverged            a recorded train_loss or val_loss is nan/inf, training loss ends RISE (10%) above its
+                      first epoch, or, after falling by FLAT_DROP or more, has given back
                       more than DIVERGED_REBOUND of its descent (end - min over epoch-1 - min).
+  underfitting        when the chance-level loss is known (ln k for cross-entropy), training loss ends
+                      above NEAR_CHANCE of it: no better than guessing, so nothing to overfit.
   severe_overfitting  val loss ends more than SEVERE_RISE (20%) above its minimum, and that minimum
                       is at least MIN_EPOCHS_AFTER_BEST epochs before the end (not a one-epoch blip).
   mild_overfitting    the same with a MILD_RISE (5%) to 20% rise.
-  underfitting        training loss fell less than FLAT_DROP (10%) from epoch 1, or, when the
-                      chance-level loss is known (ln k for cross-entropy), ends above NEAR_CHANCE of it.
+  underfitting        training loss fell less than FLAT_DROP (10%) from epoch 1.
   still_improving     val loss ends within PLATEAU (1%) of its best, and both losses fell by more than
                       PLATEAU over the last RECENT_FRACTION of epochs (at least 3).
   mild_overfitting    val loss has plateaued (fell by at most 1% over that window) while training loss
@@ -43,6 +45,7 @@ PLATEAU = 0.01
 RECENT_FRACTION = 0.2
 LARGE_GAP = 0.5
 DIVERGED_REBOUND = 0.5
+RISE = 0.10  # diverged: training loss ends more than this share above its first epoch
 NOISY_REBOUND = 0.1
 NOISY_JUMP = 0.10
 LOSS_KEYS = ("train_loss", "val_loss")
@@ -107,11 +110,23 @@ class Diagnosis:
     suggestions: tuple[str, ...]
     monitor: str = "val_loss"
     val_rise: float = float("nan")  # fraction val loss ends above its minimum
+    inside: tuple[str, ...] = ()  # what the layer statistics show (protscope.evaluation.layer_health), worst first
 
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
-        out["suggestions"] = list(self.suggestions)
+        out["suggestions"], out["inside"] = list(self.suggestions), list(self.inside)
         return out
+
+
+def diagnose_run(history: list[dict], monitor: str = "val_loss", chance_loss: float | None = None,
+                 internals: dict | None = None, grad_clip: float = 0.0) -> Diagnosis:
+    """`diagnose` of the curves, with the layer statistics' warnings (if recorded) as `inside`."""
+    from protscope.evaluation.layer_health import layer_warnings
+
+    found = diagnose(history, monitor, chance_loss)
+    if not internals or not internals.get("records"):
+        return found
+    return dataclasses.replace(found, inside=tuple(w.message for w in layer_warnings(internals, grad_clip)))
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,11 @@ class _Facts:
     @property
     def train_drop(self) -> float:
         return _relative(self.train[0] - self.train.min(), self.train[0])
+
+    @property
+    def train_rise(self) -> float:
+        """How far training loss ends above where it began, relative to the start (0 when it ends lower)."""
+        return max(_relative(self.train[-1] - self.train[0], self.train[0]), 0.0)
 
     @property
     def train_rebound(self) -> float:
@@ -201,14 +221,18 @@ def diagnose(history: list[dict], monitor: str = "val_loss", chance_loss: float 
 
 def _verdict(facts: _Facts, chance_loss: float | None) -> str:
     epochs_after_best = len(facts.val) - 1 - facts.val_best
-    if facts.train_rebound > DIVERGED_REBOUND:
+    # A rebound counts only after a real descent: a flat curve's jitter (a network that never learned,
+    # vanishing gradients, say) is underfitting, not instability. A loss that ends well above where it began is.
+    if (facts.train_drop >= FLAT_DROP and facts.train_rebound > DIVERGED_REBOUND) or facts.train_rise > RISE:
         return "diverged"
+    near_chance = chance_loss is not None and facts.train[-1] > NEAR_CHANCE * chance_loss
+    if near_chance:  # a model no better than guessing on its own training data has nothing to overfit
+        return "underfitting"
     if epochs_after_best >= MIN_EPOCHS_AFTER_BEST and facts.val_rise > SEVERE_RISE:
         return "severe_overfitting"
     if epochs_after_best >= MIN_EPOCHS_AFTER_BEST and facts.val_rise > MILD_RISE:
         return "mild_overfitting"
-    near_chance = chance_loss is not None and facts.train[-1] > NEAR_CHANCE * chance_loss
-    if facts.train_drop < FLAT_DROP or near_chance:
+    if facts.train_drop < FLAT_DROP:
         return "underfitting"
     val_falling, train_falling = facts.recent_drop(facts.val) > PLATEAU, facts.recent_drop(facts.train) > PLATEAU
     if facts.val_rise <= PLATEAU and val_falling and train_falling:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from protscope.errors import ProtScopeError
+from protscope.runs.outputs import load_internals
 from protscope.runs.store import RunStore
 from protscope.serialise import clean_json, csv_text
 
@@ -95,6 +96,56 @@ def event(wall_time: float, step: int | None = None, file_version: str | None = 
     return out
 
 
+def _double(field: int, value: float) -> bytes:
+    return _key(field, 1) + struct.pack("<d", value)
+
+
+def histogram_value(tag: str, lo: float, hi: float, counts: list[int]) -> bytes:
+    """A Summary.Value (field 5: HistogramProto) of equal bins from lo to hi. TensorBoard reads bucket[i] as
+    the values up to bucket_limit[i]; sum and sum_squares are taken from the bin centres."""
+    width = (hi - lo) / len(counts)
+    centres = [lo + (i + 0.5) * width for i in range(len(counts))]
+    limits = [lo + (i + 1) * width for i in range(len(counts))]
+    proto = (_double(1, lo) + _double(2, hi) + _double(3, float(sum(counts)))
+             + _double(4, sum(c * x for c, x in zip(counts, centres)))
+             + _double(5, sum(c * x * x for c, x in zip(counts, centres)))
+             + _length_delimited(6, struct.pack(f"<{len(limits)}d", *limits))
+             + _length_delimited(7, struct.pack(f"<{len(counts)}d", *map(float, counts))))
+    return _length_delimited(1, tag.encode()) + _length_delimited(5, proto)
+
+
+LAYER_HISTOGRAMS = {"w_hist": "weights", "g_hist": "gradients", "a_hist": "activations"}
+LAYER_SCALARS = {"ratio": "update_ratio", "dead": "dead", "saturated": "saturated"}
+
+
+def layer_events(started: float, history: list[dict], internals: dict) -> bytes:
+    """One event per layer statistics record (docs/INTERNALS.md) at its optimizer step: histograms
+    weights/<layer>, gradients/<layer>, activations/<layer> and scalars update_ratio/<layer>, dead/<layer>,
+    saturated/<layer>. Wall times are placed along the epochs' durations."""
+    ends, total = [], 0.0
+    for row in history:
+        seconds = row.get("seconds")
+        total += seconds if isinstance(seconds, (int, float)) and math.isfinite(seconds) else 0.0
+        ends.append(total)
+    out = b""
+    for record in internals.get("records") or []:
+        position = record.get("epoch") or 0.0
+        done = int(position)
+        before = ends[done - 1] if 0 < done <= len(ends) else 0.0
+        span = (ends[done] - before) if done < len(ends) else 0.0
+        values = []
+        for layer, stats in record["layers"].items():
+            for key, group in LAYER_HISTOGRAMS.items():
+                h = stats.get(key)
+                if h and h.get("lo") is not None and sum(h["counts"]):
+                    hi = h["hi"] if h["hi"] > h["lo"] else h["lo"] + 1e-12
+                    values.append(histogram_value(f"{group}/{layer}", h["lo"], hi, h["counts"]))
+            values += [scalar_value(f"{group}/{layer}", float(stats[key])) for key, group in LAYER_SCALARS.items()
+                       if isinstance(stats.get(key), (int, float))]
+        out += tfrecord(event(started + before + (position - done) * span, step=int(record["step"]), values=values))
+    return out
+
+
 def tag_name(key: str) -> str:
     """train_loss -> train/loss and val_accuracy -> val/accuracy, so TensorBoard groups them by split."""
     for split in ("train", "val", "test"):
@@ -109,8 +160,9 @@ def _scalars(row: dict) -> list[tuple[str, float]]:
             if k != "epoch" and isinstance(v, (int, float)) and not isinstance(v, bool) and not math.isnan(v)]
 
 
-def event_file_bytes(run: dict, history: list[dict]) -> bytes:
-    """The whole event file: the version event, then one event per epoch with step = epoch."""
+def event_file_bytes(run: dict, history: list[dict], internals: dict | None = None) -> bytes:
+    """The whole event file: the version event, one event per epoch with step = epoch, then the layer
+    statistics at their optimizer steps."""
     started = run.get("started") or time.time()
     out = tfrecord(event(started, file_version="brain.Event:2"))
     elapsed = 0.0
@@ -120,7 +172,7 @@ def event_file_bytes(run: dict, history: list[dict]) -> bytes:
             elapsed += seconds  # wall times follow the epochs' own durations, so TensorBoard's time axis is real
         values = [scalar_value(tag, value) for tag, value in _scalars(row)]
         out += tfrecord(event(started + elapsed, step=int(row["epoch"]), values=values))
-    return out
+    return out + layer_events(started, history, internals or {})
 
 
 def _folder(out: Path, run_id: str) -> Path:
@@ -152,7 +204,7 @@ def export_runs(store: RunStore, run_ids: list[str], fmt: str, out: str | Path) 
             for stale in folder.glob(f"events.out.tfevents.*{EVENT_SUFFIX}"):
                 stale.unlink()
             written.append(folder / f"events.out.tfevents.{int(time.time())}{EVENT_SUFFIX}")
-            written[-1].write_bytes(event_file_bytes(run, history))
+            written[-1].write_bytes(event_file_bytes(run, history, load_internals(store, run["id"])))
         except OSError as exc:
             raise ProtScopeError(f"cannot write the export ({exc})", where=str(folder),
                                  fix="choose a writable folder with --out") from exc

@@ -3,7 +3,8 @@
 evaluated after a restart, whichever process trained it.
 
 Predictions are kept as one compressed .npz per split (no pickled objects: loaded with
-allow_pickle=False); the curves (per-batch training loss, mid-epoch validations) as JSON.
+allow_pickle=False); the curves (per-batch training loss, mid-epoch validations) and the layer statistics
+(docs/INTERNALS.md) as JSON.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from protscope.train.inference import Predictions
 
 PREDICTIONS = "predictions"
 CURVES = "curves"
+INTERNALS = "internals"  # layer statistics (docs/INTERNALS.md)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,17 @@ def save_outputs(store, run_id: str, result, snapshot, data) -> None:
         for split, preds in result.predictions.items():
             store.save_artifact(run_id, split, PREDICTIONS, predictions_bytes(preds, data.ids, data.sequences))
     store.save_artifact(run_id, "", CURVES, curves_of(snapshot))
+    save_internals(store, run_id, snapshot)
+
+
+def save_internals(store, run_id: str, snapshot) -> None:
+    """The layer statistics so far (written at each epoch's end as well, so a restart keeps them)."""
+    if snapshot.layer_records:
+        store.save_artifact(run_id, "", INTERNALS, snapshot.internals())
+
+
+def load_internals(store, run_id: str) -> dict:
+    return store.artifact(run_id, "", INTERNALS) or {"layers": [], "records": []}
 
 
 def curves_of(snapshot) -> dict:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable
 
 from protscope.owners import Owner
-from protscope.runs.outputs import save_outputs
+from protscope.runs.outputs import save_internals, save_outputs
 from protscope.runs.store import POLL_SECONDS, RECORDING, RECORDING_LOCK, RunStore
 from protscope.status import Status
 from protscope.train.events import EpochEnd, RunFailed, RunFinished, RunStarted, StatusChanged
@@ -43,6 +43,7 @@ def record(trainer, store: RunStore, name: str = "", tags: Iterable[str] = (), o
                     created = True
                 if isinstance(event, EpochEnd):
                     store.add_epoch(run_id, event.row())
+                    save_internals(store, run_id, trainer.snapshot())
                     best_epoch = event.best_epoch
                 elif isinstance(event, StatusChanged) and created:
                     store.set_status(run_id, event.status)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from protscope.runs.outputs import StoredPredictions, load_curves, load_predictions
+from protscope.runs.outputs import StoredPredictions, load_curves, load_internals, load_predictions
 from protscope.runs.store import RunStore
 from protscope.status import LIVE
 
@@ -105,6 +105,11 @@ class RunRepository:
             return {"batch_losses": [list(p) for p in snap.batch_losses],
                     "validations": [[v.position, v.val_loss] for v in snap.validations]}
         return load_curves(self.store, run_id)
+
+    def internals(self, run_id: str) -> dict:
+        """The layer statistics, {"layers": [...], "records": [...]} (docs/INTERNALS.md): live or stored."""
+        job = self.job(run_id)
+        return job.snapshot().internals() if job is not None else load_internals(self.store, run_id)
 
     def _live_status(self, run_id: str) -> str | None:
         job = self.job(run_id)

@@ -172,13 +172,14 @@ def train_remote(config_json: str, run_id: str, data=None) -> dict:
             "device": began.device if began else "", "parameters": began.parameters if began else 0,
             "started": began.time if began else time.time(), "ended": time.time(), "checkpoint": checkpoint,
             "classes": list(data.classes), "curves": curves_of(trainer.snapshot()),
+            "internals": trainer.snapshot().internals(),
             "predictions": {split: predictions_bytes(p, data.ids, data.sequences)
                             for split, p in result.predictions.items()}}
 
 
 def _record_remote(store, run: SweepRun, out: dict, root: Path, tags: tuple, owner: Owner) -> None:
     """Write a remote run's folder on the driver side and record it in the store."""
-    from protscope.runs.outputs import CURVES, PREDICTIONS
+    from protscope.runs.outputs import CURVES, INTERNALS, PREDICTIONS
 
     run_dir = root / out["run_id"]
     folder = RunFolder(run_dir)
@@ -198,5 +199,7 @@ def _record_remote(store, run: SweepRun, out: dict, root: Path, tags: tuple, own
         store.save_artifact(out["run_id"], split, PREDICTIONS, blob)
     if out["curves"]:
         store.save_artifact(out["run_id"], "", CURVES, out["curves"])
+    if (out.get("internals") or {}).get("records"):
+        store.save_artifact(out["run_id"], "", INTERNALS, out["internals"])
     store.finish_run(out["run_id"], out["status"], out["message"], out["best_epoch"], out["metrics"], checkpoint,
                      ended=out["ended"])

@@ -19,6 +19,7 @@ from protscope.config.relevance import relevant_fields
 from protscope.config.run_config import SECTIONS, RunConfig
 from protscope.data.columns import SPLIT_VALUES
 from protscope.errors import ProtScopeError
+from protscope.modeling.init import INITIALISERS, gain_name, init_activation
 from protscope.modeling.layers import ACTIVATION_LAYERS
 from protscope.modeling.losses import AUTO, loss_name, output_size
 from protscope.modeling.optim import OPTIMIZERS, keyword_args
@@ -28,6 +29,7 @@ from protscope.script_export.templates import (
     DATA,
     EVALUATE,
     FILE_SPLIT,
+    INIT,
     LINEAR,
     LOOP,
     LOSSES,
@@ -242,7 +244,13 @@ def model_part(config: RunConfig, out: int, v: dict) -> list[str]:
     parts = [fill(POOL[m.pooling], v)] if m.name in ("cnn", "rnn", "transformer") else []
     parts.append(fill({"linear": LINEAR, "mlp": MLP, "cnn": CNN, "rnn": RNN, "transformer": TRANSFORMER}[m.name], v))
     parts[0] = "# --- model ---\n" + parts[0]
-    return parts + [f"model = {MODELS[m.name]}(IN_FEATURES, {out}).to(DEVICE)\n"
+    model = f"{MODELS[m.name]}(IN_FEATURES, {out})"
+    if m.init != "default":  # drawn on the CPU before the move, as ProtScope does on a CPU
+        spec, gain = INITIALISERS[m.init], gain_name(init_activation(m))
+        parts.append(fill(INIT, v, init_doc=textwrap.fill(f"{spec.title}: {spec.help}", 100),
+                          nonlinearity=literal(gain), init_weight=spec.export_line(m.init_std, gain)))
+        model = f"initialise({model})"
+    return parts + [f"model = {model}.to(DEVICE)\n"
                     'print("parameters:", sum(p.numel() for p in model.parameters() if p.requires_grad))']
 
 

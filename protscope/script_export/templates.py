@@ -191,6 +191,31 @@ TRANSFORMER = '''
                 h = layer(h, mask)
             return self.head(self.dropout(pool(self.norm(h), mask)))
 '''
+INIT = '''
+    def initialise(model):
+        """$init_doc
+        Every bias starts at 0; normalisation layers keep their weight 1 and bias 0."""
+        generator = torch.Generator().manual_seed(SEED)  # as ProtScope: drawn from the seed's own generator
+        for module in model.modules():
+            if isinstance(module, (nn.Linear, nn.Conv1d, nn.Embedding)):
+                weights, nonlinearity = [module.weight], $nonlinearity
+            elif isinstance(module, (nn.GRU, nn.LSTM)):  # tanh cells: their input and hidden matrices
+                weights = [w for name, w in module.named_parameters(recurse=False) if name.startswith("weight_")]
+                nonlinearity = "tanh"
+            elif isinstance(module, nn.MultiheadAttention):  # its out_proj is an nn.Linear
+                weights, nonlinearity = [module.in_proj_weight], $nonlinearity
+            else:
+                continue
+            with torch.no_grad():
+                for w in weights:
+                    $init_weight
+                for name, bias in module.named_parameters(recurse=False):
+                    if "bias" in name:
+                        bias.zero_()
+                if isinstance(module, nn.Embedding) and module.padding_idx is not None:
+                    module.weight[module.padding_idx] = 0  # the padding token's vector stays all zero
+        return model
+'''
 LOSSES = {
     "mse": "return F.mse_loss(logits.squeeze(-1), y)",
     "l1": "return F.l1_loss(logits.squeeze(-1), y)",

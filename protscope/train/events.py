@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from protscope.status import Status
 
 MAX_BATCH_POINTS = 4000
+MAX_LAYER_RECORDS = 200  # layer statistics records kept per run; past it every other one is dropped
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,15 @@ class BatchProgress:
     def position(self) -> float:
         """Where training is, in epochs: 2.5 is halfway through epoch 3."""
         return self.epoch - 1 + self.batch / max(self.batches, 1)
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """Layer statistics at one optimizer update (protscope.train.layer_stats; format in docs/INTERNALS.md)."""
+
+    layers: tuple[dict, ...]  # the layers in network order: name, kind, activation, parameters
+    record: dict  # step, epoch, lr, g_total and per-layer statistics
+    time: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,12 @@ class Snapshot:
     validations: tuple[Validation, ...] = ()
     paused_seconds: float = 0.0  # pauses that have ended, counted from the start of training
     paused_since: float | None = None  # when the current pause began
+    layers: tuple[dict, ...] = ()  # LayerRecord.layers of the latest record
+    layer_records: tuple[dict, ...] = ()  # LayerRecord.record, thinned to MAX_LAYER_RECORDS
+
+    def internals(self) -> dict:
+        """The layer statistics so far, as stored with the run: {"layers": [...], "records": [...]}."""
+        return {"layers": list(self.layers), "records": list(self.layer_records)}
 
     @property
     def done(self) -> bool:
@@ -170,6 +186,9 @@ class EventChannel:
                 if math.isfinite(event.recent_loss):
                     points = thin(points + ((event.position, event.recent_loss),))
                 self._state = replace(self._state, progress=event, batch_losses=points)
+            elif isinstance(event, LayerRecord):  # kept in the state only, like batch progress
+                records = decimate(self._state.layer_records + (event.record,))
+                self._state = replace(self._state, layers=event.layers, layer_records=records)
             else:
                 self._events.append(event)
                 self._state = _apply(self._state, event)
@@ -228,3 +247,10 @@ def thin(points: tuple, limit: int = MAX_BATCH_POINTS) -> tuple:
     pairs = len(points) // 2 * 2
     merged = tuple(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(points[:pairs:2], points[1:pairs:2]))
     return merged + points[pairs:]
+
+
+def decimate(records: tuple, limit: int = MAX_LAYER_RECORDS) -> tuple:
+    """Drop every other record of a too-long series, keeping the first and the last."""
+    if len(records) <= limit:
+        return records
+    return records[:-1:2] + records[-1:]

@@ -16,13 +16,15 @@ from protscope.data.dataset import ProteinData
 from protscope.data.splits import Split
 from protscope.device import resolve_device, resolve_precision
 from protscope.modeling.encodings import ENCODINGS
+from protscope.modeling.init import apply_init, init_activation
 from protscope.modeling.losses import make_loss, output_size
 from protscope.modeling.models import ModelDims, build_model
 from protscope.modeling.optim import OPTIMIZERS, make_optimizer
 from protscope.train.batches import DeviceData, to_device
 
-# Weight initialisation draws from torch's global generator; runs start one at a time under this
-# lock so that each run's initial weights depend only on its seed.
+# PyTorch's default weight initialisation draws from torch's global generator; runs start one at a
+# time under this lock so that each run's initial weights depend only on its seed. Any other
+# `init` draws again from the run's own generator (protscope.modeling.init).
 _INIT_LOCK = threading.Lock()
 
 
@@ -36,7 +38,7 @@ class Prepared:
     model: torch.nn.Module
     loss_fn: object
     optimizer: torch.optim.Optimizer
-    generator: torch.Generator  # dropout
+    generator: torch.Generator  # weight initialisation (other than default), then dropout
     rng: np.random.Generator  # batch order
     rows: dict[str, np.ndarray]  # train, val, test
     notes: list[str] = field(default_factory=list)
@@ -91,6 +93,7 @@ def prepare(config: RunConfig, data: ProteinData, split: Split) -> Prepared:
     with _INIT_LOCK:
         torch.manual_seed(t.seed)
         model = build_model(config.model, dims, generator).to(device)
+    apply_init(model, config.model.init, config.model.init_std, init_activation(config.model), generator)
     loss_fn = make_loss(config.loss, data.task, len(data.classes), train_labels(data, rows["train"]), device)
     dd = to_device(data, device, config.encoding)
     if dims.standardize:

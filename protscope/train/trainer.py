@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 import traceback
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from protscope.train.events import (
     BatchProgress,
     EpochEnd,
     EventChannel,
+    LayerRecord,
     RunFailed,
     RunFinished,
     RunStarted,
@@ -45,6 +47,7 @@ from protscope.train.events import (
     Validation,
 )
 from protscope.train.inference import Predictions, autocast, metrics_of, predict
+from protscope.train.layer_stats import LayerStats
 from protscope.train.prepare import Prepared, prepare
 
 # The gradient norm costs a pass over every gradient; it is measured every this many updates (and
@@ -93,6 +96,8 @@ class Trainer:
         self._thread: threading.Thread | None = None
         self._paused_seconds = 0.0
         self._ended = threading.Event()  # set once `result` is in place, whichever thread ran it
+        self._updates = 0  # optimizer updates so far, over all epochs
+        self._layer_stats: LayerStats | None = None
 
     # --- controls (any thread) ----------------------------------------------------------------
     def start(self) -> Trainer:
@@ -155,6 +160,8 @@ class Trainer:
         stepwise = scheduler is not None and not SCHEDULERS[p.config.scheduler.name].per_epoch
         scaler = torch.amp.GradScaler("cuda") if p.amp_dtype == torch.float16 else None
         self._save_config()
+        if t.layer_stats:
+            self._layer_stats = LayerStats(p.model, t.layer_stats_every)
         self.events.publish(RunStarted(self.run_id, p.config.to_dict(), str(p.device), *(len(p.rows[s]) for s in
                                        ("train", "val", "test")), count_parameters(p.model), batches,
                                        tuple(p.notes)))
@@ -206,7 +213,10 @@ class Trainer:
         for i, rows in enumerate(order, start=1):
             self._controls()
             batch = make_batch(p.dd, rows, p.config.encoding)
-            with autocast(p.device, p.amp_dtype):
+            updating = i % t.accumulation == 0 or i == len(order)
+            stats = self._layer_stats if updating and self._layer_stats is not None and \
+                self._layer_stats.due(self._updates + 1, i == len(order)) else None
+            with autocast(p.device, p.amp_dtype), stats.watching(batch.mask) if stats else nullcontext():
                 chosen, target = select(model(batch.x, batch.mask), batch)
                 loss = p.loss_fn(chosen, target)
             penalty = regularisation(weights, t.l1, p.l2_in_loss)
@@ -214,11 +224,15 @@ class Trainer:
             if t.accumulation > 1:
                 total = total / t.accumulation
             (scaler.scale(total) if scaler else total).backward()
-            if i % t.accumulation == 0 or i == len(order):
+            if updating:
                 update = i // t.accumulation
-                norm = apply_update(p, scaler, measure=update % GRAD_NORM_EVERY == 0 or i == len(order))
+                lr = p.optimizer.param_groups[0]["lr"]
+                norm = apply_update(p, scaler, measure=update % GRAD_NORM_EVERY == 0 or i == len(order), stats=stats)
+                self._updates += 1
                 if norm is not None:
                     norms.append(norm)
+                if stats is not None:
+                    self._publish_layer_record(stats, epoch - 1 + i / len(order), lr)
                 if scheduler is not None:
                     scheduler.step()
             losses.append(loss.detach())
@@ -250,6 +264,12 @@ class Trainer:
                       loss_fn=p.loss_fn, amp_dtype=p.amp_dtype)  # predict restores train mode
         self.events.publish(Validation(position, val.loss,
                                        prefixed("val", metrics_of(val, self.data.task, self.data.classes))))
+
+    def _publish_layer_record(self, stats: LayerStats, position: float, lr: float) -> None:
+        kept = len(self.snapshot().layer_records)
+        self.events.publish(LayerRecord(tuple(stats.layers()), stats.finish(self._updates, position, lr)))
+        if len(self.snapshot().layer_records) <= kept:  # the channel dropped every other record
+            stats.thin()
 
     def _controls(self) -> None:
         if not self._running.is_set():
@@ -311,12 +331,14 @@ class BestEpoch:
         return value > self.value if self.mode == "max" else value < self.value
 
 
-def apply_update(p: Prepared, scaler, measure: bool) -> torch.Tensor | None:
+def apply_update(p: Prepared, scaler, measure: bool, stats: LayerStats | None = None) -> torch.Tensor | None:
     """Clip, step and clear gradients; returns the global gradient norm before clipping when
-    `measure` is set or clipping computes it anyway."""
+    `measure` is set or clipping computes it anyway. `stats` reads the gradients before clipping."""
     t = p.config.training
     if scaler is not None:
         scaler.unscale_(p.optimizer)
+    if stats is not None:
+        stats.read_gradients()
     norm = None
     if t.grad_clip > 0 and t.clip_mode == "norm":
         norm = torch.nn.utils.clip_grad_norm_(p.params, t.grad_clip)
