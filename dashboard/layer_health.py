@@ -142,7 +142,10 @@ def internals_of(record) -> dict:
 def _columns() -> dict:
     cfg, helps = st.column_config, lc.COLUMN_HELP
     out = {name: cfg.NumberColumn(name, format=fmt, help=helps[name]) for name, fmt in lc.NUMBER_FORMATS.items()}
+    out.update({name: cfg.NumberColumn(name, format=lc.NUMBER_FORMATS[name], help=helps[name], width=width)
+                for name, width in lc.NARROW.items() if name in lc.NUMBER_FORMATS})
     return {**out, "#": cfg.NumberColumn("#", help=helps["#"], width=40),
+            **{name: cfg.TextColumn(name, help=helps[name], width=lc.NARROW[name]) for name in ("kind", "activation")},
             "health": cfg.MultiselectColumn("health", help=helps["health"], options=lc.HEALTH_LABELS,
                                             color=lc.HEALTH_COLOURS),
             **{name: cfg.LineChartColumn(name, help=helps[name], width=80) for name in lc.SPARKLINES}}

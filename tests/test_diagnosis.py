@@ -225,3 +225,14 @@ def test_a_model_no_better_than_guessing_is_underfitting_even_when_validation_wo
     val = [0.70, 0.69, 0.75, 0.80, 0.71, 0.74, 0.78, 0.72, 0.79, 0.80]
     history = [{"epoch": e, "train_loss": t, "val_loss": v} for e, (t, v) in enumerate(zip(train, val), start=1)]
     assert diagnose(history, chance_loss=0.6931).verdict == "underfitting"
+
+
+def test_jumpy_high_curves_never_advise_raising_and_lowering_the_learning_rate_at_once():
+    train = [0.728, 0.754, 0.748, 0.772, 0.729, 0.739, 0.753, 0.721, 0.729, 0.73]
+    val = [0.70, 0.69, 0.75, 0.80, 0.71, 0.74, 0.78, 0.72, 0.79, 0.80]
+    rows = [{"epoch": e, "train_loss": t, "val_loss": v} for e, (t, v) in enumerate(zip(train, val), start=1)]
+    d = diagnose(rows, chance_loss=0.6931)
+    assert d.verdict == "underfitting" and mentions(d, "lower the learning rate")
+    assert not mentions(d, "higher learning rate")
+    quiet = diagnose(history(decay(0.69, 0.67, 5), decay(0.70, 0.68, 5)))  # flat but steady: raising it is advice
+    assert mentions(quiet, "higher learning rate")

@@ -173,7 +173,7 @@ def test_zeros_init_never_breaks_the_symmetry(esol, tmp_path):
     assert result.status == "completed", result.message
     model, _, _ = load_checkpoint(result.checkpoint)
     for block in model.blocks:
-        w, b = block.linear.weight, block.linear.bias
+        w, b = block.linear.weight.detach(), block.linear.bias.detach()
         assert float(w.abs().max()) > 0  # the weights moved...
         assert torch.equal(w, w[:1].expand_as(w)) and torch.equal(b, b[:1].expand_as(b))  # ...all rows together
     for out in hidden_outputs(model, data, split.index("val"), config):

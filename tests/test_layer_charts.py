@@ -349,3 +349,21 @@ def test_the_redraw_benchmark_runs_at_smoke_sizes():
     timed = [row for row in report["rows"] if row.passed is not None]
     assert len(report["rows"]) == 9 and len(timed) == 2 and all(row.ours for row in report["rows"])
     assert "Layer health view" in bench_layer_health.markdown(report)
+
+
+def test_gradients_and_updates_of_exactly_zero_are_drawn_at_the_edge_and_said():
+    internals = synthetic_internals(6)
+    for record in internals["records"][3:]:
+        for stats in record["layers"].values():
+            stats["g_norm"], stats["ratio"] = 0.0, 0.0
+    flow = lc.gradient_flow({"run": internals})
+    xs = flow.data[0].x
+    assert None not in xs and len(set(xs)) == 1 and set(flow.data[0].marker.symbol) == {"x"}  # every layer, at one edge
+    assert any("exactly 0" in n for n in notes(flow))
+    ratio = lc.ratio_over_time({"run": internals}, LAYER)
+    y = ratio.data[0].y
+    assert not np.isnan(y).any() and y[3] == y[5] < ratio.layout.yaxis.range[0] + 0.2  # at the bottom, not a gap
+    assert any("did not change at all" in n for n in notes(ratio))
+    highlighted = lc.ratio_over_time({"run": internals}, highlight=LAYER)
+    assert any("did not change at all" in n for n in notes(highlighted))
+    assert not any("exactly 0" in n for n in notes(lc.gradient_flow({"run": synthetic_internals(6)})))

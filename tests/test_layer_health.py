@@ -1,6 +1,6 @@
 """The layer health rules, each a pure function of recorded statistics, on hand-made records."""
 from protscope.evaluation import layer_health as lh
-from protscope.evaluation.diagnosis import diagnose_run
+from protscope.evaluation.diagnosis import HIGHER_LR, diagnose_run
 
 LAYERS = [{"name": "convs.0", "kind": "Conv1d", "activation": "relu", "parameters": 1000},
           {"name": "convs.1", "kind": "Conv1d", "activation": "relu", "parameters": 1000},
@@ -85,3 +85,28 @@ def test_the_diagnosis_says_what_the_layers_show():
     d = diagnose_run(history, internals=sick)
     assert len(d.inside) == 1 and "dead" in d.inside[0] and d.to_dict()["inside"] == list(d.inside)
     assert diagnose_run(history, internals={"layers": [], "records": []}).inside == ()
+
+
+def test_every_gradient_zero_is_a_stalled_run_and_a_frozen_layer_is_not():
+    stuck = internals(lambda s, n: {"g_norm": 0.0, "ratio": 0.0} if s >= 40 else {})
+    found = lh.layer_warnings(stuck)
+    assert rules(found)[0] == "stalled" and found[0].severity == "error"
+    assert "since step 40 (epoch 4)" in found[0].message and "more epochs will not help" in found[0].message
+    assert "too_slow" not in rules(found)  # a ratio of 0 is not "too slow", it is nothing
+    frozen = internals(lambda s, n: {"g_norm": None, "ratio": 0.0} if n == "convs.0" else {})
+    assert lh.layer_warnings(frozen) == []  # no gradient at all: frozen on purpose
+    assert lh.health_rows(frozen)[0]["ratio_status"] == "none"
+    assert lh.health_rows(stuck)[0]["ratio_status"] == "bad"
+    assert lh.layer_warnings(internals(lambda s, n: {"g_norm": 0.0} if s == 100 else {})) == []  # one record is no trend
+
+
+def test_the_diagnosis_leaves_out_advice_the_layer_statistics_contradict():
+    flat = [{"epoch": e, "train_loss": 0.69 - 0.001 * e, "val_loss": 0.70 - 0.001 * e} for e in range(1, 8)]
+    plain = diagnose_run(flat, chance_loss=0.6931)
+    assert HIGHER_LR in plain.suggestions and any(s.startswith("Train for more") for s in plain.suggestions)
+    dead = diagnose_run(flat, chance_loss=0.6931, internals=internals(lambda s, n: {"dead": 0.9}))
+    assert HIGHER_LR not in dead.suggestions and "dead" in dead.inside[0]  # too high a rate kills units
+    stuck = diagnose_run(flat, chance_loss=0.6931, internals=internals(lambda s, n: {"g_norm": 0.0, "ratio": 0.0}))
+    assert not any(s.startswith("Train for more") for s in stuck.suggestions) and "stalled" in stuck.inside[0]
+    slow = diagnose_run(flat, chance_loss=0.6931, internals=internals(lambda s, n: {"ratio": 1e-7}))
+    assert HIGHER_LR in slow.suggestions  # tiny updates agree with it

@@ -16,12 +16,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.logic.chart_style import GREY, TEST, colour_of, log_axis, styled
-from protscope.evaluation.layer_health import DEAD_BAD, RATIO_GOOD, RATIO_WATCH, SATURATED_BAD
+from protscope.evaluation.layer_health import DEAD_BAD, RATIO_GOOD, RATIO_WATCH, RULES, SATURATED_BAD
 
 STATUS_MARK = {"good": "✓", "watch": "▲", "bad": "✖", "none": "○"}  # shapes as well as colours
 STATUS_COLOUR = {"good": "#16a34a", "watch": "#d97706", "bad": "#dc2626", "none": "#94a3b8"}
-CHECKS = ("update ratio", "dead units", "saturated", "vanishing", "exploding", "not finite", "symmetry", "too fast",
-          "too slow")  # the table's three, then layer_warnings' rules
+# the table's own three checks, then layer_warnings' rules
+CHECKS = tuple(dict.fromkeys(("update ratio", "dead units", "saturated", *(r.replace("_", " ") for r in RULES))))
 HEALTH_FINE, HEALTH_UNMEASURED = f"{STATUS_MARK['good']} fine", f"{STATUS_MARK['none']} not measured"
 HEALTH_LABELS = (HEALTH_FINE, HEALTH_UNMEASURED, *(f"{STATUS_MARK[s]} {c}" for s in ("bad", "watch") for c in CHECKS))
 HEALTH_COLOURS = (STATUS_COLOUR["good"], STATUS_COLOUR["none"], *(STATUS_COLOUR[s] for s in ("bad", "watch")
@@ -34,23 +34,25 @@ RULES_OF_THUMB = (
     f"units** (ReLU outputs that are 0 for every protein in the batch): a few % is normal, {DEAD_BAD:.0%} or more is a "
     f"problem. **Saturated** (tanh or sigmoid outputs stuck near their limits): above {SATURATED_BAD:.0%} slows "
     "learning. :green[✓ fine] · :orange[▲ worth watching] · :red[✖ a problem] · :gray[○ not measured].")
+# the rule-of-thumb columns first: on a narrow screen the table scrolls sideways to the rest
 COLUMN_HELP = {
     "#": "Position in the network, from the input (1) to the output.",
     "layer": "The layer's name in the model.",
-    "kind": "What sort of layer it is.",
     "activation": "The activation function applied to its output (none for normalisation and output layers).",
     "health": "The worst of this layer's rule-of-thumb checks, and what it is about.",
-    "parameters": "Weights and biases this layer learns.",
-    "weight std": "Spread (standard deviation) of the layer's weights now.",
-    "gradient norm": "Size of the gradient of the layer's weights at the latest recorded step, before clipping.",
-    "gradient trend": "The gradient norm over the run.",
     "update ratio": "How much the latest step changed the weights, relative to their spread (rule of thumb: 1e-3).",
     "ratio trend": "log10 of the update ratio over the run (−3 is the rule of thumb's 1e-3).",
+    "gradient norm": "Size of the gradient of the layer's weights at the latest recorded step, before clipping.",
+    "gradient trend": "The gradient norm over the run.",
     "dead %": "ReLU-family layers: share of units that output 0 for every protein in the batch.",
     "saturated %": "tanh, sigmoid, GRU and LSTM layers: share of outputs stuck near their limits.",
+    "weight std": "Spread (standard deviation) of the layer's weights now.",
+    "parameters": "Weights and biases this layer learns.",
+    "kind": "What sort of layer it is.",
 }
 TABLE_COLUMNS = list(COLUMN_HELP)
 SPARKLINES = ("ratio trend", "gradient trend")
+NARROW = {"kind": 64, "activation": 76, "parameters": 84, "dead %": 64, "saturated %": 88}  # px, so more columns show at once
 NUMBER_FORMATS = {"parameters": "localized", "weight std": "%.3g", "gradient norm": "%.2e", "update ratio": "%.1e",
                   "dead %": "%.0f%%", "saturated %": "%.0f%%"}
 
@@ -111,8 +113,9 @@ def run_label(record) -> str:
 
 def gradient_flow(internals_by_run: dict[str, dict]) -> go.Figure:
     """Gradient RMS per weight of each layer at each run's latest record, layers listed input (top) to
-    output, on a log axis: a line that falls steeply toward the input is a vanishing gradient."""
-    traces, values, names = [], [], []
+    output, on a log axis: a line that falls steeply toward the input is a vanishing gradient. A gradient of
+    exactly 0 (a log axis has no 0) is drawn as × at the left edge, and the chart says so."""
+    lines, names = [], []  # (run index, run, latest record, norms, RMS per weight)
     for i, (run, internals) in enumerate(internals_by_run.items()):
         records = internals.get("records") or []
         if not records:
@@ -120,20 +123,29 @@ def gradient_flow(internals_by_run: dict[str, dict]) -> go.Figure:
         last, layers = records[-1], internals.get("layers") or []
         names = names or [layer["name"] for layer in layers]
         norms = [last["layers"].get(layer["name"], {}).get("g_norm") for layer in layers]
-        rms = [n / math.sqrt(max(layer.get("parameters") or 1, 1)) if n is not None and n > 0 else None
+        rms = [n / math.sqrt(max(layer.get("parameters") or 1, 1)) if n is not None else None
                for n, layer in zip(norms, layers)]
-        values += [v for v in rms if v is not None]
-        traces.append(go.Scatter(
-            y=[layer["name"] for layer in layers], x=rms, name=f"{run} (step {last['step']})", legendgroup=run,
-            mode="lines+markers", line=dict(color=colour_of(i), width=2), marker=dict(size=7),
-            customdata=[[n if n is not None else float("nan")] for n in norms],
-            hovertemplate=f"{run}<br>%{{y}}: RMS %{{x:.2e}}, norm %{{customdata[0]:.3g}}<extra></extra>"))
-    if not traces:
+        lines.append((i, run, last, norms, rms))
+    if not lines:
         return empty("Gradient flow", "no layer statistics recorded")
-    return styled(go.Figure(traces), "Gradient flow (latest step)", "gradient RMS per weight (log scale)", "",
+    positive = [v for line in lines for v in line[4] if v is not None and v > 0]
+    floor = min(positive) / 10 if positive else 1e-6  # where a 0 is drawn
+    traces = [go.Scatter(
+        y=names[:len(rms)], x=[None if v is None else floor if v == 0 else v for v in rms],
+        name=f"{run} (step {last['step']})", legendgroup=run, mode="lines+markers",
+        line=dict(color=colour_of(i), width=2), marker=dict(size=[11 if v == 0 else 7 for v in rms],
+                                                            symbol=["x" if v == 0 else "circle" for v in rms]),
+        text=["0" if v == 0 else "not measured" if v is None else f"{v:.2e}" for v in rms],
+        customdata=[[n if n is not None else float("nan")] for n in norms],
+        hovertemplate=f"{run}<br>%{{y}}: RMS %{{text}}, norm %{{customdata[0]:.3g}}<extra></extra>")
+        for i, run, last, norms, rms in lines]
+    zeros = any(v == 0 for line in lines for v in line[4])
+    notes = [subtitle("× gradient exactly 0: nothing reaches these weights (drawn at the left edge)")] if zeros else []
+    return styled(go.Figure(traces, layout=dict(annotations=notes)), "Gradient flow (latest step)",
+                  "gradient RMS per weight (log scale)", "",
                   height=max(280, 170 + 24 * len(names) + 22 * len(traces)), hovermode="closest",
                   margin=dict(b=40 + 22 * len(traces)), legend=dict(y=0, yanchor="bottom", yref="container"),
-                  xaxis=log_axis(values),
+                  xaxis=log_axis(positive + [floor]),
                   yaxis=dict(type="category", autorange="reversed", automargin=True))
 
 
@@ -148,10 +160,13 @@ def ratio_over_time(internals_by_run: dict[str, dict], layer: str | None = None,
         steps = [rec["step"] for rec in records]
         for li, name in enumerate([layer] if layer else [entry["name"] for entry in internals.get("layers") or []]):
             ratios = [rec["layers"].get(name, {}).get("ratio") for rec in records]
-            y = [_log10(v) for v in ratios]
-            if any(v is not None for v in y):
-                lines.append((r, li, run, name, steps, y, ratios))
+            if any(v is not None and math.isfinite(v) for v in ratios):
+                lines.append((r, li, run, name, steps, [_log10(v) for v in ratios], ratios))
     values = [v for line in lines for v in line[5] if v is not None]
+    low = math.floor(min(values + [math.log10(RATIO_GOOD[0])])) - 0.2
+    zero = low + 0.1  # a ratio of exactly 0 (no change at all; a log axis has no 0) is drawn as × at the bottom
+    lines = [(*line[:5], [zero if v == 0 else y for y, v in zip(line[5], line[6])], line[6]) for line in lines]
+    zeros = any(0 in line[6] for line in lines)
     traces = []
     if highlight and not layer:
         others = [line for line in lines if line[3] != highlight]
@@ -170,17 +185,17 @@ def ratio_over_time(internals_by_run: dict[str, dict], layer: str | None = None,
             name if len(internals_by_run) == 1 else f"{name} · {run}")
         traces.append(go.Scatter(
             x=np.array(steps, dtype=float), y=np.array([math.nan if v is None else v for v in y]), name=label,
-            legendgroup=run, mode="lines+markers" if len(steps) < 40 else "lines", marker=dict(size=5),
+            legendgroup=run, mode="lines+markers" if len(steps) < 40 or 0 in ratios else "lines",
+            marker=dict(size=[9 if v == 0 else 5 for v in ratios], symbol=["x" if v == 0 else "circle" for v in ratios]),
             line=dict(color=colour_of(r if layer or highlight else li), width=2.5 if highlight else 2,
                       dash=None if layer or highlight or not r else "dot"),
             customdata=np.array([math.nan if v is None else v for v in ratios]),
             hovertemplate=f"{label}, step %{{x}}: %{{customdata:.1e}}<extra></extra>"))
     title = (f"Update ratio: {layer}" if layer else f"Update ratio: {highlight} (grey: the other layers)"
              if highlight else "Update ratio, every layer")
-    if not values:
+    if not lines:
         return empty(title, "no update ratio recorded" if any(
             (i.get("records") or []) for i in internals_by_run.values()) else "no layer statistics recorded")
-    low = math.floor(min(values + [math.log10(RATIO_GOOD[0])])) - 0.2
     high = math.ceil(max(values + [math.log10(RATIO_GOOD[1])])) + 0.2
     ticks = list(range(math.ceil(low), math.floor(high) + 1))
     good = [math.log10(v) for v in RATIO_GOOD]
@@ -190,7 +205,9 @@ def ratio_over_time(internals_by_run: dict[str, dict], layer: str | None = None,
                                line=dict(color=TEST, dash="dash", width=1.5))],
                   annotations=[dict(text="rule of thumb ≈ 1e-3", xref="x domain", x=1, y=-3, xanchor="right",
                                     yanchor="bottom", showarrow=False, font=dict(color=TEST),
-                                    bgcolor="rgba(255,255,255,0.8)")])
+                                    bgcolor="rgba(255,255,255,0.8)")]
+                  + ([subtitle("× at the bottom: the weights did not change at all (ratio 0)")]
+                     if zeros else []))
     axis = dict(range=[low, high], tickvals=ticks, ticktext=[f"1e{t}" for t in ticks])
     return styled(go.Figure(traces, layout=layout), title, "optimizer step", "update ratio (log scale)", height=340,
                   hovermode="closest", yaxis=axis)

@@ -74,6 +74,11 @@ MEANINGS = {
     "diverged": "Training became unstable: the weight updates grew too large, usually because the "
                 "learning rate is too high.",
 }
+HIGHER_LR = "Try a higher learning rate (e.g. 3-10 times larger)."
+# Layer-statistics rules (protscope.evaluation.layer_health) that rule out "the learning rate is too low" as the
+# cause of flat curves: a too high one (dead units, exploding, NaN, thrashing), or a network that cannot pass its
+# gradient back (vanishing, stalled, symmetry), which a larger step does not mend.
+NOT_A_LOW_LR = frozenset({"not_finite", "exploding", "dead_units", "too_fast", "stalled", "vanishing", "symmetry"})
 SUGGESTIONS = {
     "good_fit": ("Keep the weights from epoch {best} and evaluate them once on the test set.",
                  "To improve further, try a slightly bigger model or more data and check the curves stay close."),
@@ -87,7 +92,7 @@ SUGGESTIONS = {
                            "Add weight decay (L2 regularisation, e.g. 1e-4 to 1e-2).",
                            "Try a smaller model (fewer layers or hidden units).",
                            "Get more training data or use data augmentation."),
-    "underfitting": ("Try a higher learning rate (e.g. 3-10 times larger).",
+    "underfitting": (HIGHER_LR,
                      "Train for more epochs.",
                      "Use a bigger model (more layers or hidden units) or a richer input encoding.",
                      "Reduce regularisation: less dropout and weight decay."),
@@ -126,7 +131,14 @@ def diagnose_run(history: list[dict], monitor: str = "val_loss", chance_loss: fl
     found = diagnose(history, monitor, chance_loss)
     if not internals or not internals.get("records"):
         return found
-    return dataclasses.replace(found, inside=tuple(w.message for w in layer_warnings(internals, grad_clip)))
+    warnings = layer_warnings(internals, grad_clip)
+    rules = {w.rule for w in warnings}
+    suggestions = found.suggestions
+    if rules & NOT_A_LOW_LR:  # the layers name the cause, and a higher learning rate is not its cure
+        suggestions = tuple(s for s in suggestions if s != HIGHER_LR)
+    if "stalled" in rules:  # no weight can change: more epochs cannot help
+        suggestions = tuple(s for s in suggestions if not s.startswith("Train for more epochs"))
+    return dataclasses.replace(found, suggestions=suggestions, inside=tuple(w.message for w in warnings))
 
 
 @dataclass(frozen=True)
@@ -214,7 +226,8 @@ def diagnose(history: list[dict], monitor: str = "val_loss", chance_loss: float 
     verdict = _verdict(facts, chance_loss)
     suggestions = [s.format(best=best_epoch) for s in SUGGESTIONS[verdict]]
     if facts.noisy and verdict != "diverged":
-        suggestions.append(NOISY_SUGGESTION)
+        # jumpy curves hint at too high a learning rate: never advise raising and lowering it at once
+        suggestions = [s for s in suggestions if s != HIGHER_LR] + [NOISY_SUGGESTION]
     return Diagnosis(verdict, TITLES[verdict], _explain(verdict, facts, monitor), best_epoch, facts.gap,
                      facts.gap_ratio, tuple(suggestions), monitor, facts.val_rise)
 

@@ -23,9 +23,13 @@ EXPLODING_FACTOR = 10.0  # the gradient norm jumps above this many times its run
 SUSTAINED = 3  # a warning needs this many recent records (or all, when fewer) to agree
 
 
+RULES = ("not_finite", "stalled", "exploding", "vanishing", "symmetry", "dead_units", "saturated", "too_fast",
+         "too_slow")
+
+
 @dataclass(frozen=True)
 class LayerWarning:
-    rule: str  # dead_units, saturated, vanishing, exploding, not_finite, too_fast, too_slow, symmetry
+    rule: str  # one of RULES
     layers: tuple[str, ...]
     step: int  # the optimizer update where it was seen (first seen, for sustained problems)
     epoch: float
@@ -36,8 +40,9 @@ class LayerWarning:
         return {**asdict(self), "layers": list(self.layers)}
 
 
-def ratio_status(ratio: float | None) -> str:
-    if ratio is None or not math.isfinite(ratio):
+def ratio_status(ratio: float | None, g_norm: float | None = 0.0) -> str:
+    """good, watch, bad, or none: not measured, or a frozen layer's 0 (it has no gradient, so nothing to learn)."""
+    if ratio is None or not math.isfinite(ratio) or (ratio == 0 and g_norm is None):
         return "none"
     if RATIO_GOOD[0] <= ratio <= RATIO_GOOD[1]:
         return "good"
@@ -60,7 +65,7 @@ def health_rows(internals: dict) -> list[dict]:
         last = series[-1] if series else {}
         rows.append({"index": index, **layer, "w_std": last.get("w_std"), "g_norm": last.get("g_norm"),
                      "ratio": last.get("ratio"), "dead": last.get("dead"), "saturated": last.get("saturated"),
-                     "ratio_status": ratio_status(last.get("ratio")),
+                     "ratio_status": ratio_status(last.get("ratio"), last.get("g_norm")),
                      "dead_status": share_status(last.get("dead"), DEAD_WATCH, DEAD_BAD),
                      "saturated_status": share_status(last.get("saturated"), SATURATED_WATCH, SATURATED_BAD),
                      "steps": [r["step"] for r in records],
@@ -76,7 +81,7 @@ def layer_warnings(internals: dict, grad_clip: float = 0.0) -> list[LayerWarning
     identical = {name for w in same for name in w.layers}
     vanished = [w for w in vanishing(internals) if not set(w.layers) <= identical]  # zeros explain it better
     explained = {name for w in vanished + same for name in w.layers}
-    found = [*not_finite(internals), *exploding(internals, grad_clip), *vanished, *same,
+    found = [*not_finite(internals), *stalled(internals), *exploding(internals, grad_clip), *vanished, *same,
              *dead_units(internals, explained), *saturated(internals), *update_size(internals, explained)]
     return sorted(found, key=lambda w: ({"error": 0, "warning": 1}.get(w.severity, 2), w.step))
 
@@ -191,6 +196,24 @@ def vanishing(internals: dict) -> list[LayerWarning]:
         f"{_span(below, layers)} barely update{ratio}: their gradients are {_times(rms[-1], rms[0])} the output "
         f"layer's: vanishing gradients{through}. Use ReLU with He (kaiming) initialisation, batch or "
         "layer normalisation, residual connections, or fewer layers.")]
+
+
+def stalled(internals: dict) -> list[LayerWarning]:
+    """Every gradient exactly 0 in the last SUSTAINED records (all, when fewer): no weight can change any more.
+    (A frozen layer has no gradient at all, None, and is left out; so is a run with nothing but frozen layers.)"""
+    records = (internals.get("records") or [])[-SUSTAINED:]
+    norms = [[v.get("g_norm") for v in r["layers"].values() if v.get("g_norm") is not None] for r in records]
+    if not records or not all(n and max(n) == 0 for n in norms):
+        return []
+    points = [(r, max((v.get("g_norm") for v in r["layers"].values() if v.get("g_norm") is not None), default=None))
+              for r in internals["records"]]
+    first = _since(points, lambda v: v == 0)
+    return [LayerWarning("stalled", tuple(layer["name"] for layer in internals.get("layers") or []), first["step"],
+                         first["epoch"], f"training has stalled: the gradient of every layer's weights has been "
+                         f"exactly 0 since step {first['step']} (epoch {_epoch(first)}), so they no longer change and "
+                         "more epochs will not help (only biases can still move, shifting every prediction alike). Dead "
+                         "ReLU units or a constant input cut the gradient off: start again with a lower learning rate "
+                         "or another initialisation.", "error")]
 
 
 def exploding(internals: dict, grad_clip: float = 0.0) -> list[LayerWarning]:
