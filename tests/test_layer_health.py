@@ -97,7 +97,8 @@ def test_every_gradient_zero_is_a_stalled_run_and_a_frozen_layer_is_not():
     assert lh.layer_warnings(frozen) == []  # no gradient at all: frozen on purpose
     assert lh.health_rows(frozen)[0]["ratio_status"] == "none"
     assert lh.health_rows(stuck)[0]["ratio_status"] == "bad"
-    assert lh.layer_warnings(internals(lambda s, n: {"g_norm": 0.0} if s == 100 else {})) == []  # one record is no trend
+    once = internals(lambda s, n: {"g_norm": 0.0} if s == 100 else {})
+    assert lh.layer_warnings(once) == []  # one record is no trend
 
 
 def test_the_diagnosis_leaves_out_advice_the_layer_statistics_contradict():

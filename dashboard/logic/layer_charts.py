@@ -52,7 +52,8 @@ COLUMN_HELP = {
 }
 TABLE_COLUMNS = list(COLUMN_HELP)
 SPARKLINES = ("ratio trend", "gradient trend")
-NARROW = {"kind": 64, "activation": 76, "parameters": 84, "dead %": 64, "saturated %": 88}  # px, so more columns show at once
+# pixels, so that more columns show at once
+NARROW = {"kind": 64, "activation": 76, "parameters": 84, "dead %": 64, "saturated %": 88}
 NUMBER_FORMATS = {"parameters": "localized", "weight std": "%.3g", "gradient norm": "%.2e", "update ratio": "%.1e",
                   "dead %": "%.0f%%", "saturated %": "%.0f%%"}
 
@@ -186,7 +187,8 @@ def ratio_over_time(internals_by_run: dict[str, dict], layer: str | None = None,
         traces.append(go.Scatter(
             x=np.array(steps, dtype=float), y=np.array([math.nan if v is None else v for v in y]), name=label,
             legendgroup=run, mode="lines+markers" if len(steps) < 40 or 0 in ratios else "lines",
-            marker=dict(size=[9 if v == 0 else 5 for v in ratios], symbol=["x" if v == 0 else "circle" for v in ratios]),
+            marker=dict(size=[9 if v == 0 else 5 for v in ratios],
+                        symbol=["x" if v == 0 else "circle" for v in ratios]),
             line=dict(color=colour_of(r if layer or highlight else li), width=2.5 if highlight else 2,
                       dash=None if layer or highlight or not r else "dot"),
             customdata=np.array([math.nan if v is None else v for v in ratios]),

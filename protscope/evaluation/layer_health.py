@@ -211,9 +211,9 @@ def stalled(internals: dict) -> list[LayerWarning]:
     return [LayerWarning("stalled", tuple(layer["name"] for layer in internals.get("layers") or []), first["step"],
                          first["epoch"], f"training has stalled: the gradient of every layer's weights has been "
                          f"exactly 0 since step {first['step']} (epoch {_epoch(first)}), so they no longer change and "
-                         "more epochs will not help (only biases can still move, shifting every prediction alike). Dead "
-                         "ReLU units or a constant input cut the gradient off: start again with a lower learning rate "
-                         "or another initialisation.", "error")]
+                         "more epochs will not help (only biases can still move, shifting every prediction alike). "
+                         "Dead ReLU units or a constant input cut the gradient off: start again with a lower learning "
+                         "rate or another initialisation.", "error")]
 
 
 def exploding(internals: dict, grad_clip: float = 0.0) -> list[LayerWarning]:
