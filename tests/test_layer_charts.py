@@ -363,7 +363,7 @@ def test_gradients_and_updates_of_exactly_zero_are_drawn_at_the_edge_and_said():
     ratio = lc.ratio_over_time({"run": internals}, LAYER)
     y = ratio.data[0].y
     assert not np.isnan(y).any() and y[3] == y[5] < ratio.layout.yaxis.range[0] + 0.2  # at the bottom, not a gap
-    assert any("did not change at all" in n for n in notes(ratio))
+    assert any("no change at all" in n for n in notes(ratio))
     highlighted = lc.ratio_over_time({"run": internals}, highlight=LAYER)
-    assert any("did not change at all" in n for n in notes(highlighted))
+    assert any("no change at all" in n for n in notes(highlighted))
     assert not any("exactly 0" in n for n in notes(lc.gradient_flow({"run": synthetic_internals(6)})))

@@ -2,7 +2,8 @@
 
 Starts `streamlit run` on a free port, opens it in Debian's chromium (Playwright), captures the first
 screen, and presses its one-click start (the course notes' CNN on eSOL). It captures the Train page
-mid-run, stops the run after a few epochs, and captures the Evaluate page.
+mid-run, stops the run after a few epochs, and captures the Evaluate page; then it trains the dying-ReLU
+lesson and captures its Layer health view.
 """
 import re
 import tempfile
@@ -50,10 +51,32 @@ def main() -> None:
             nav.get_by_text("3 · Evaluate", exact=True).click()
             settle(page)
             page.screenshot(path=str(DOCS / "screenshot-evaluate.png"))
+            layer_health(page, nav)
             browser.close()
     finally:
         server.stop()
     print("wrote", *(p.name for p in sorted(DOCS.glob("screenshot-*.png"))))
+
+
+def layer_health(page, nav) -> None:
+    """The dying-ReLU lesson, trained to the end, and its Layer health view open."""
+    nav.get_by_text("2 · Train", exact=True).click()
+    settle(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Start from a preset").click()
+    page.get_by_role("option", name=re.compile("Lesson: dying ReLUs")).click()
+    settle(page)
+    page.get_by_role("button", name="Apply preset").click()
+    settle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_test_id("stProgress").get_by_text(re.compile("completed")).wait_for()
+    settle(page)
+    view = page.get_by_test_id("stExpander").filter(has_text="Layer health: how each layer learns").first
+    view.get_by_text("Layer health: how each layer learns").click()
+    view.get_by_text("Gradient flow").first.wait_for()
+    page.set_viewport_size({"width": 1440, "height": 2600})  # the whole view drawn at once
+    page.mouse.move(700, 5)
+    settle(page)
+    view.screenshot(path=str(DOCS / "screenshot-layer-health.png"))
 
 
 if __name__ == "__main__":

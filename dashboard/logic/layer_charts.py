@@ -141,7 +141,7 @@ def gradient_flow(internals_by_run: dict[str, dict]) -> go.Figure:
         hovertemplate=f"{run}<br>%{{y}}: RMS %{{text}}, norm %{{customdata[0]:.3g}}<extra></extra>")
         for i, run, last, norms, rms in lines]
     zeros = any(v == 0 for line in lines for v in line[4])
-    notes = [subtitle("× gradient exactly 0: nothing reaches these weights (drawn at the left edge)")] if zeros else []
+    notes = [subtitle("× exactly 0, drawn at the left edge")] if zeros else []
     return styled(go.Figure(traces, layout=dict(annotations=notes)), "Gradient flow (latest step)",
                   "gradient RMS per weight (log scale)", "",
                   height=max(280, 170 + 24 * len(names) + 22 * len(traces)), hovermode="closest",
@@ -208,7 +208,7 @@ def ratio_over_time(internals_by_run: dict[str, dict], layer: str | None = None,
                   annotations=[dict(text="rule of thumb ≈ 1e-3", xref="x domain", x=1, y=-3, xanchor="right",
                                     yanchor="bottom", showarrow=False, font=dict(color=TEST),
                                     bgcolor="rgba(255,255,255,0.8)")]
-                  + ([subtitle("× at the bottom: the weights did not change at all (ratio 0)")]
+                  + ([subtitle("× at the bottom: ratio 0, no change at all")]
                      if zeros else []))
     axis = dict(range=[low, high], tickvals=ticks, ticktext=[f"1e{t}" for t in ticks])
     return styled(go.Figure(traces, layout=layout), title, "optimizer step", "update ratio (log scale)", height=340,
