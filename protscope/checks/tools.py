@@ -16,7 +16,7 @@ from protscope.modeling.losses import loss_name
 from protscope.train.batches import Batch, batch_indices, make_batch, select
 from protscope.train.inference import autocast
 from protscope.train.prepare import Prepared
-from protscope.train.trainer import apply_update, regularisation
+from protscope.train.step import apply_update, regularisation
 
 # The EMA's time constant, 1 / (1 - beta), as a share of the curve's steps. fastai's beta = 0.98 over
 # 100 steps has a time constant of 50 steps, half the sweep: the smoothed curve trails the raw one by
