@@ -16,22 +16,23 @@ from protscope.errors import ProtScopeError
 from protscope.modeling.encodings import ENCODINGS
 from protscope.modeling.init import INITIALISERS
 from protscope.modeling.layers import count_parameters, summary_text
-from protscope.modeling.losses import LOSSES
+from protscope.modeling.losses import LOSSES, with_loss_head
 from protscope.modeling.models import MODELS, build_model
 from protscope.modeling.optim import OPTIMIZERS, SCHEDULERS, lr_schedule
 from protscope.train.prepare import model_dims
 
 # Every training setting appears in exactly one group (a test checks this).
 GROUPS = {
-    "Architecture": ("model", "hidden", "activation", "norm", "residual", "embedding_dim", "channels",
+    "Architecture": ("model", "hidden", "activation", "activations", "norm", "residual", "embedding_dim", "channels",
                      "kernel_size", "layers", "dilation", "pooling", "rnn_cell", "rnn_hidden", "d_model", "heads",
                      "ff_dim", "init", "init_std"),
     "Encoding": ("encoding", "window", "k", "standardize"),
-    "Loss": ("loss", "huber_delta", "class_weights", "focal_gamma", "focal_alpha"),
+    "Loss": ("loss", "huber_delta", "class_weights", "pos_weight", "focal_gamma", "focal_alpha",
+             "harmonic_exponent"),
     "Optimizer": ("optimizer", "lr", "momentum", "nesterov", "beta1", "beta2", "eps", "alpha"),
     "Learning-rate schedule": ("scheduler", "step_size", "milestones", "gamma", "exp_gamma", "min_lr",
                                "warmup_epochs", "max_lr", "pct_start", "cycle_epochs", "plateau_factor",
-                               "plateau_patience"),
+                               "plateau_patience", "warmup_steps", "warmup_start_lr"),
     "Regularisation": ("weight_decay", "l1", "dropout", "grad_clip", "clip_mode", "label_smoothing"),
     "Training loop": ("epochs", "batch_size", "validate_every", "accumulation", "early_stopping", "patience",
                       "monitor", "restore_best", "seed", "device", "precision", "length_bucketing",
@@ -86,8 +87,9 @@ def choices_for(key: str, settings: dict, task: str) -> list[str]:
 
 def monitor_choices(task: str) -> list[str]:
     from protscope.evaluation.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS
+    from protscope.evaluation.multilabel import MULTILABEL_KEYS
 
-    keys = REGRESSION_KEYS if task == "regression" else CLASSIFICATION_KEYS
+    keys = {"regression": REGRESSION_KEYS, "multilabel": MULTILABEL_KEYS}.get(task, CLASSIFICATION_KEYS)
     return ["val_loss", *(f"val_{k}" for k in keys)]
 
 
@@ -97,7 +99,7 @@ def model_preview(config: RunConfig, data) -> None:
     try:
         config = config.resolve(data.task)
         with torch.device("meta"):
-            model = build_model(config.model, model_dims(config, data))
+            model = with_loss_head(build_model(config.model, model_dims(config, data)), config.loss, data.task)
     except ProtScopeError as exc:
         st.error(str(exc))
         return

@@ -215,4 +215,7 @@ def run_table(runs: list[RunRecord], me: str) -> list[dict]:
                     run.status.replace("_", " "), "what": run.title, "data": run.dataset, "epochs": run.epochs,
                     "best epoch": run.best_epoch or None,
                     main.replace("_", " "): round(value, 4) if isinstance(value, float) else None, "note": note})
+        if run.task == "multilabel":  # micro F1 pools every decision, so frequent labels dominate; macro weighs each
+            macro = test.get("macro_f1")
+            out[-1]["test macro f1"] = round(macro, 4) if isinstance(macro, float) else None
     return out

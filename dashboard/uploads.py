@@ -11,9 +11,10 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import session
-from dashboard.logic.workspace import COLUMN_FIELDS, Workspace, new_upload
+from dashboard.binding import show
+from dashboard.logic.workspace import COLUMN_FIELDS, Workspace, named_columns, new_upload
 from dashboard.state import uploads_folder
-from dashboard.widgets import control
+from dashboard.widgets import control, describe_field
 from protscope.data.builtin import read_columns
 from protscope.errors import ProtScopeError
 
@@ -87,10 +88,28 @@ def upload_form(ws: Workspace) -> None:
         st.stop()
     with st.expander("Column mapping", expanded=False):
         st.caption("ProtScope detected the columns below; change any that are wrong.")
-        for box, key in zip(st.columns(len(COLUMN_FIELDS)), COLUMN_FIELDS):
+        single = [key for key in COLUMN_FIELDS if key in ROLES]  # label_cols names several: drawn below
+        for box, key in zip(st.columns(len(single)), single):
             found = getattr(detected, ROLES[key])
             control(key, box, options=["", *columns],
                     format_func=lambda c, found=found: c or (f"(detected: {found})" if found else "(none)"))
+        label_columns_control(ws, columns)
+
+
+def label_columns_control(ws: Workspace, columns: list[str]) -> None:
+    """Multi-label: the 0/1 columns to predict together, kept as the comma-separated setting label_cols."""
+    show("label_cols_pick", [c for c in named_columns("label_cols", ws.settings["label_cols"]) if c in columns])
+
+    def picked() -> None:
+        names = st.session_state["label_cols_pick"]
+        ws.set("label_cols", ",".join(names))
+        if names and ws.settings["label_col"]:
+            session.notice(f"The label column '{ws.settings['label_col']}' was cleared: the {len(names)} label columns "
+                           "are predicted together instead (a multi-label task).", "info")
+            ws.set("label_col", "")
+
+    st.multiselect("Multi-label: 0/1 columns to predict together", columns, key="label_cols_pick", on_change=picked,
+                   help=describe_field("label_cols")["help"], placeholder="(none: one label column)")
 
 
 def kept(ws: Workspace) -> None:

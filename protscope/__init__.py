@@ -31,6 +31,7 @@ API = {
     "Trainer": "protscope.train.trainer",
     "RunResult": "protscope.train.trainer",
     "predict_sequences": "protscope.train.predict",
+    "class_centres": "protscope.train.class_centres",
     "compute_metrics": "protscope.evaluation.metrics",
     "diagnose": "protscope.evaluation.diagnosis",
     "open_store": "protscope.runs.store",

@@ -92,6 +92,29 @@ def tiny_dataset(task: str, n: int = 64, seed: int = 0):
     return load_bytes(csv_bytes(header, rows), f"tiny-{task}.csv", DataConfig())
 
 
+MULTILABELS = ("lysine", "tryptophan", "acidic")
+
+
+def multilabel_rows(n: int = 90, seed: int = 0) -> list[list]:
+    """[id, sequence, three 0/1 labels] with a learnable signal: each label, drawn on its own (so every
+    combination occurs), enriches its residues (K; W; D and E) in a quarter of the sequence."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        seq = list(random_sequences(1, seed=seed * 1000 + i, low=30, high=60)[0])
+        carried = rng.random(3) < (0.5, 0.4, 0.3)
+        for residues, on in zip(("K", "W", "DE"), carried):
+            if on:
+                for j in rng.choice(len(seq), size=len(seq) // 4, replace=False):
+                    seq[j] = residues[j % len(residues)]
+        rows.append([f"m{i}", "".join(seq), *carried.astype(int).tolist()])
+    return rows
+
+
+def multilabel_csv(n: int = 90, seed: int = 0) -> bytes:
+    return csv_bytes(["id", "sequence", *MULTILABELS], multilabel_rows(n, seed))
+
+
 @pytest.fixture(scope="session")
 def tiny():
     """tiny[task] -> (ProteinData, Split) for each task, built once."""

@@ -16,6 +16,7 @@ EXPECTED = {
     "ss3-ts115": (10906, "residue", (9712 - 1, 1080, 115)),
     "ss3-casp12": (10812, "residue", (9712, 1080, 20)),
     "gb1": (8733, "regression", (2691, 299, 5743)),
+    "structure-content": (11156, "multilabel", (9712, 1080, 364)),  # derived: sample_data/README.md
 }
 
 
@@ -75,3 +76,25 @@ def test_esol_binary_label_is_solubility_at_half(loaded):
 def test_unknown_dataset_name():
     with pytest.raises(ProtScopeError, match="no built-in dataset 'esl'.*esol"):
         config_for("esl")
+
+
+def test_structure_content_labels_match_its_readme(loaded):
+    """sample_data/README.md: helix 9,505, strand 7,649, unresolved 4,634 of 11,156; helix+strand 6,049."""
+    data = get(loaded, "structure-content")
+    assert data.classes == ("helix", "strand", "unresolved") and data.y.shape == (11156, 3)
+    assert data.y.sum(axis=0).tolist() == [9505, 7649, 4634]
+    assert int((data.y[:, 0] * data.y[:, 1]).sum()) == 6049
+    assert [int(data.y[data.file_split == 0][:, j].sum()) for j in range(3)] == [8293, 6718, 4051]
+
+
+def test_a_derived_file_that_differs_from_its_sha256_is_refused(tmp_path, monkeypatch):
+    import protscope.data.builtin as builtin
+
+    spec = get_spec("structure-content")
+    assert len(spec.files[0].sha256) == 64
+    copy = tmp_path / spec.files[0].path
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes((SAMPLE_DIR / spec.files[0].path).read_bytes() + b"\n")
+    monkeypatch.setattr(builtin, "SAMPLE_DIR", tmp_path)
+    with pytest.raises(ProtScopeError, match="not the one the manifest names.*run the script"):
+        load_data(config_for("structure-content"))

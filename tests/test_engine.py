@@ -53,7 +53,8 @@ def test_every_model_trains_on_every_task_it_supports(tiny, model, task):
 
 @pytest.mark.parametrize("loss", LOSSES)
 def test_every_loss(tiny, loss):
-    task = {"mse": "regression", "l1": "regression", "huber": "regression", "bce": "binary"}.get(loss, "multiclass")
+    task = {"mse": "regression", "l1": "regression", "huber": "regression", "msle": "regression",
+            "bce": "binary"}.get(loss, "multiclass")
     result = train(tiny, task, loss=loss, encoding="aac", class_weights="balanced" if task != "regression" else "none")
     assert result.status == "completed", result.message
     assert math.isfinite(result.history[0]["train_loss"])

@@ -24,7 +24,7 @@ from protscope.data.builtin import load_bytes
 from protscope.errors import ProtScopeError
 from protscope.modeling.encodings import encode, encode_all
 from protscope.modeling.layers import count_parameters
-from protscope.modeling.losses import make_loss
+from protscope.modeling.losses import make_loss, with_loss_head
 from protscope.modeling.models import build_model
 from protscope.modeling.optim import SCHEDULERS, lr_schedule, make_optimizer
 from protscope.script_export.script import DRY_RUN_VARIABLE, pytorch_script
@@ -83,7 +83,8 @@ def dry_run(source: str, monkeypatch) -> dict:
 
 def protscope_model(config: RunConfig, table: str) -> torch.nn.Module:
     data = load_bytes(TABLES[table][0], f"{table}.csv", DataConfig())
-    return build_model(config.model, model_dims(config.resolve(data.task), data))
+    model = build_model(config.model, model_dims(config.resolve(data.task), data))
+    return with_loss_head(model, config.loss, data.task)  # the harmonic loss's distance layer
 
 
 def imported_modules(source: str) -> set[str]:
@@ -113,6 +114,10 @@ MODEL_CASES = [
                     layers=2)),
     ("regression", dict(model="transformer", encoding="onehot", d_model=8, heads=4, ff_dim=8, layers=1,
                         activation="tanh", pooling="max")),
+    ("multiclass", dict(model="mlp", encoding="aac", hidden=(8, 6), activations=("tanh", "leaky_relu"),
+                        loss="harmonic")),
+    ("binary", dict(model="cnn", encoding="onehot", channels=5, loss="harmonic", harmonic_exponent=2.5)),
+    ("binary", dict(model="linear", encoding="aac", loss="harmonic")),
 ]
 
 
@@ -168,6 +173,8 @@ def test_encoding_matches_protscope(files, monkeypatch, values):
     ("binary", dict(loss="focal", focal_alpha=0.25, focal_gamma=1.5)),
     ("multiclass", dict(loss="ce", label_smoothing=0.1, class_weights="balanced")),
     ("multiclass", dict(loss="focal", class_weights="1,2,3")),
+    ("regression", dict(loss="msle")), ("binary", dict(loss="harmonic", class_weights="balanced")),
+    ("multiclass", dict(loss="harmonic", label_smoothing=0.1, class_weights="1,2,3")),
 ])
 def test_loss_matches_protscope(files, monkeypatch, table, values):
     config, source = export(files, table, model="linear", encoding="aac", **values)
@@ -178,8 +185,8 @@ def test_loss_matches_protscope(files, monkeypatch, table, values):
     out = script["model"].out_features  # the linear model
     generator = torch.Generator().manual_seed(0)
     logits = torch.randn(12, out, generator=generator)
-    y = torch.randn(12, generator=generator) if task == "regression" else \
-        torch.randint(len(classes), (12,), generator=generator)
+    y = torch.randn(12, generator=generator).abs() if task == "regression" else \
+        torch.randint(len(classes), (12,), generator=generator)  # |y|: MSLE takes labels of 0 or more
     torch.testing.assert_close(script["loss_fn"](logits, y), protscope(logits, y).float())
 
 
@@ -202,10 +209,11 @@ def test_optimizer_matches_protscope(files, monkeypatch, name):
 def test_schedule_matches_protscope(files, monkeypatch, name, accumulation):
     config, source = export(files, "binary", model="linear", encoding="aac", scheduler=name, epochs=4,
                             batch_size=4, accumulation=accumulation, step_size=1, milestones=(1, 3),
-                            warmup_epochs=0.5, cycle_epochs=0.5)
+                            warmup_epochs=0.5, cycle_epochs=0.5, warmup_steps=5)
     script = dry_run(source, monkeypatch)
-    optimizer, scheduler, steps = script["optimizer"], script["scheduler"], script["steps"]
-    assert steps == math.ceil(math.ceil(len(script["rows"]["train"]) / 4) / accumulation)
+    optimizer, scheduler = script["optimizer"], script["scheduler"]
+    steps = math.ceil(math.ceil(len(script["rows"]["train"]) / 4) / accumulation)
+    assert script.get("steps") == (None if name == "warmup" else steps)  # warmup counts updates, not epochs
     rates = []
     for _ in range(config.training.epochs * steps):
         rates.append(optimizer.param_groups[0]["lr"])

@@ -68,11 +68,17 @@ MODEL = ModelConfig(hidden=(6, 6), activation="gelu", dropout=0.1, norm="batch",
                     channels=4, kernel_size=3, layers=2, dilation=2, pooling="max", rnn_cell="lstm", rnn_hidden=3,
                     d_model=8, heads=2, ff_dim=8)
 ENCODING = EncodingConfig(window=2, k=2, standardize=True)
-LOSS = LossConfig(class_weights="balanced", label_smoothing=0.1, huber_delta=0.5, focal_gamma=1.5, focal_alpha=0.3)
+LOSS = LossConfig(class_weights="balanced", label_smoothing=0.1, huber_delta=0.5, focal_gamma=1.5, focal_alpha=0.3,
+                  pos_weight="balanced")
 OPTIMIZER = OptimizerConfig(lr=0.01, weight_decay=0.01, momentum=0.5, nesterov=True, beta1=0.8, beta2=0.99,
                             eps=1e-6, alpha=0.9)
 SCHEDULER = SchedulerConfig(step_size=1, milestones=(1, 2), warmup_epochs=0.5, cycle_epochs=0.5)
-N_CLASSES = {"binary": 2, "multiclass": 3, "residue": 3, "regression": 1}
+N_CLASSES = {"binary": 2, "multiclass": 3, "multilabel": 3, "residue": 3, "regression": 1}
+
+
+def multi_hot(n: int, labels: int) -> np.ndarray:
+    """(n, labels) 0/1 targets in which every label has positives and negatives."""
+    return (np.arange(n)[:, None] % (np.arange(labels) + 2) == 0).astype(np.float32)
 
 
 def encoding_of(model: str, level: str) -> str:
@@ -148,12 +154,18 @@ LOSS_CASES = [(name, task) for name, spec in LOSSES.items() for task in spec.tas
 def test_a_loss_reads_what_its_spec_declares(name, task):
     cfg = Recording(LOSS.replace(name=name))
     n = N_CLASSES[task]
-    labels = None if task == "regression" else np.arange(10) % n
+    labels = None if task == "regression" else multi_hot(10, n) if task == "multilabel" else np.arange(10) % n
     loss_fn = make_loss(cfg, task, n, labels, "cpu")
-    logits = torch.randn(6, output_size(LOSS.replace(name=name), task, n))
-    y = torch.randn(6) if task == "regression" else torch.arange(6) % n
+    out = output_size(LOSS.replace(name=name), task, n)
+    logits = torch.randn(6, out)
+    y = torch.randn(6).abs() if task == "regression" else torch.arange(6) % n  # MSLE takes labels of 0 or more
+    if task == "multilabel":
+        y = torch.as_tensor(multi_hot(6, n))
     assert torch.isfinite(loss_fn(logits, y))
-    declared = set(LOSSES[AUTO[task] if name == "auto" else name].reads(task))
+    spec = LOSSES[AUTO[task] if name == "auto" else name]
+    if spec.head is not None:  # the output layer the loss brings (harmonic) reads fields of its own
+        assert torch.isfinite(spec.head(cfg, torch.nn.Linear(4, out))(torch.randn(6, 4))).all()
+    declared = set(spec.reads(task))
     assert cfg.read == declared
     assert relevant_fields({"loss": name}, task) & section_fields("loss") == declared
 

@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from protscope.modeling.layers import count_parameters, summary_text
@@ -38,6 +39,19 @@ def test_gradient_accumulation_makes_fewer_updates(tiny):
         # StepLR with step_size=1 epoch halves the lr after `updates` scheduler steps = one epoch.
         assert result.history[0]["lr"] == config().optimizer.lr * 0.5, accumulation
         assert updates >= 1
+
+
+def test_accumulated_small_batches_train_exactly_like_one_big_batch(tiny):
+    """The course's exercise: 4 batches of 4, accumulated, are one batch of 16, including an epoch's last, smaller
+    group (each batch weighs by its share of its group's proteins)."""
+    data, split = tiny["binary"]
+    assert len(split.index("train")) % 16  # the last group is a partial one
+    same = dict(encoding="aac", model="mlp", hidden=(8,), dropout=0.0, length_bucketing=False, l1=1e-3, epochs=3,
+                optimizer="sgd", lr=0.1)
+    big = Trainer(config(batch_size=16, **same), data, split).run()
+    small = Trainer(config(batch_size=4, accumulation=4, **same), data, split).run()
+    for key in ("train_loss", "val_loss"):
+        assert [h[key] for h in small.history] == pytest.approx([h[key] for h in big.history], rel=1e-5), key
 
 
 def test_l1_penalty_shrinks_weights(tiny, tmp_path):

@@ -4,6 +4,7 @@ import streamlit as st
 from dashboard import session
 from dashboard.binding import show
 from dashboard.logic import charts
+from dashboard.logic import multilabel as ml
 from dashboard.start import welcome
 from dashboard.state import current_data, current_split
 from dashboard.uploads import upload_form
@@ -11,6 +12,7 @@ from dashboard.widgets import control
 from protscope.alphabet import ALPHABET
 from protscope.config.sections import TASKS
 from protscope.data.builtin import load_manifest
+from protscope.data.multilabel import label_text
 from protscope.data.splits import split_table
 from protscope.data.summary import composition_by_class, summarise
 from protscope.errors import ProtScopeError
@@ -63,7 +65,9 @@ summary = summarise(data)
 m = st.columns(5)
 m[0].metric("Proteins", f"{summary['rows']:,}")
 m[1].metric("Task", data.task, help="Detected from the labels; change it under Reading options.")
-m[2].metric("Classes" if data.classes else "Label", len(data.classes) if data.classes else "a number",
+multilabel = data.task == "multilabel"
+m[2].metric("Labels" if multilabel else "Classes" if data.classes else "Label",
+            len(data.classes) if data.classes else "a number",
             help=("The classes: " + ", ".join(f"{c} (label {data.label_of(i)})" if data.label_values else c
                                               for i, c in enumerate(data.classes))) if data.classes else None)
 m[3].metric("Median length", f"{summary['lengths']['median']:,.0f}")
@@ -77,15 +81,20 @@ with overview:
     elif "classes" in summary:
         rows = summary["classes"]
         left.plotly_chart(charts.bars([r["class"] for r in rows], [r["count"] for r in rows],
+                                      "Proteins per label (each counts under all its labels)" if multilabel else
                                       "Class balance" + (" (residues)" if data.task == "residue" else ""),
                                       "residues" if data.task == "residue" else "proteins"), width="stretch")
     right.plotly_chart(charts.histogram(data.lengths, "Sequence lengths", "residues", charts.VAL), width="stretch")
+    if multilabel:
+        st.plotly_chart(ml.cooccurrence_figure(data.y, data.classes, "Labels that come together"), width="stretch")
     st.plotly_chart(charts.composition_by_class(ALPHABET, composition_by_class(data)), width="stretch")
 with preview:
     shown = min(len(data), 200)
     table = {"id": data.ids[:shown], "sequence": [s[:80] + ("…" if len(s) > 80 else "") for s in
                                                   data.sequences[:shown]], "length": data.lengths[:shown]}
-    if data.y is not None:
+    if multilabel:
+        table["labels"] = label_text(data.y[:shown], data.classes)
+    elif data.y is not None:
         table["label"] = [data.classes[i] for i in data.y[:shown]] if data.classes else data.y[:shown]
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(f"The first {shown:,} of {len(data):,} proteins.")
@@ -111,7 +120,8 @@ except ProtScopeError as exc:
 table = split_table(data, split)
 left, right = st.columns([3, 2])
 left.dataframe(table, hide_index=True, width="stretch")
-right.plotly_chart(charts.split_counts(table, data.classes if data.task != "residue" else ()), width="stretch")
+stacked = data.classes if data.task in ("binary", "multiclass") else ()  # residues or labels do not add up
+right.plotly_chart(charts.split_counts(table, stacked), width="stretch")
 for note in split.notes:
     st.caption(note)
 st.page_link("app_pages/train.py", label="Next: train a model on this data", icon=":material/arrow_forward:")

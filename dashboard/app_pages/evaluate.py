@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import layer_health, runs_menu, session
+from dashboard import class_centres, layer_health, multilabel_view, runs_menu, session
 from dashboard.live import one_class_warning
 from dashboard.logic import charts
 from dashboard.logic import evaluation as ev
@@ -88,7 +88,9 @@ shown = ev.shown_metrics(task, split_metrics, preds.y_true, preds.outputs, thres
 for box, (name, value) in zip(st.columns(len(shown)), shown.items()):
     box.metric(ev.metric_label(name, task, len(classes)), ev.number(value), help=ev.undefined_reason(name, value))
 
-if task != "regression":
+if task == "multilabel":  # per-label scores and curves, and which labels come together
+    multilabel_view.section(preds, classes, ev.SPLIT_NAMES[split])
+elif task != "regression":
     y_pred = ev.predicted_classes(preds.outputs, threshold if task == "binary" else None)
     one_class_warning(ev.spread_of(y_pred, len(classes)), classes, ev.SPLIT_NAMES[split], prefix="")
     normalised = st.toggle("Show shares of each true class instead of counts", key="eval_normalised")
@@ -116,7 +118,7 @@ elif task == "regression":
                                  split_metrics.get("spearman", ev.NAN)), key="eval_parity", width="stretch")
     b.plotly_chart(charts.histogram(par["residual"], "Residuals", "predicted − measured"), key="eval_residuals",
                    width="stretch")
-else:
+elif task == "residue":
     st.subheader("One protein")
     if state.get("eval_protein", 0) >= len(preds.rows):  # the index was into another run's or split's proteins
         state.eval_protein = 0
@@ -129,6 +131,7 @@ else:
     st.plotly_chart(charts.residue_track(sequence, true, predicted, start, TRACK_WIDTH), key="eval_track",
                     width="stretch")
     st.caption("'-' marks residues without a label (unresolved), which are not scored.")
+class_centres.section(record, repo)  # harmonic-loss runs only
 diagnosis_section()
 
 st.subheader("Downloads")

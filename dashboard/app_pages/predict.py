@@ -19,8 +19,11 @@ record = runs_menu.choose("predict", ws, repository(), lambda r: bool(r.checkpoi
 run_id = record.id
 test = record.metrics.get("test", {})
 st.caption(f"Task **{record.task}**" + (f" · classes {', '.join(record.classes)}" if record.classes else "") + (
-    " · test " + ", ".join(f"{k} {v:.3f}" for k, v in test.items() if k in ("accuracy", "mcc", "r2", "spearman")
-                           and isinstance(v, float)) if test else ""))
+    " · test " + ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in test.items() if k in (
+        "accuracy", "mcc", "r2", "spearman", "micro_f1", "macro_f1") and isinstance(v, float)) if test else ""))
+if record.task == "multilabel":
+    st.caption("Multi-label: each sequence gets every label's probability, and as its prediction the labels at "
+               "P ≥ 0.5, separated by ';' (none: no label reaches 0.5).")
 if record.task in ("binary", "multiclass") and one_class(test) is not None:
     st.warning("This model predicts one class for every test protein: its predictions here will all be the same.")
 

@@ -8,6 +8,7 @@ from dashboard.exports import downloads
 from dashboard.state import current_data, current_split, job_manager, repository
 from protscope.config.presets import PRESETS
 from protscope.errors import ProtScopeError
+from protscope.modeling.losses import check_targets
 from protscope.owners import Owner
 from protscope.status import Status
 
@@ -46,6 +47,7 @@ with st.sidebar:
 
 try:
     config = ws.config().resolve(data.task)
+    check_targets(config.loss, data.task, data.y)  # e.g. MSLE refuses negative labels, before Train is pressed
     problem = ""
 except ProtScopeError as exc:
     config, problem = None, str(exc)

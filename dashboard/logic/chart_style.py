@@ -120,12 +120,14 @@ def colour_of(i: int) -> str:
 
 # --- metric panels: scores bounded to 0-1, correlations to -1-1; errors start at 0; R² below R2_FLOOR is
 # off the chart (an untrained regressor can score -50 and would flatten the rest of the curve).
-UNIT_RANGE = {"accuracy", "balanced_accuracy", "precision", "recall", "f1", "macro_f1", "roc_auc", "pr_auc"}
+UNIT_RANGE = {"accuracy", "balanced_accuracy", "precision", "recall", "f1", "macro_f1", "roc_auc", "pr_auc",
+              "micro_f1", "macro_roc_auc", "macro_ap", "subset_accuracy"}  # the last four: multi-label
 SIGNED_RANGE = {"mcc", "spearman", "pearson"}
 ERRORS = ("rmse", "mae", "mse", "loss")
 R2_FLOOR = -1.0
 METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "mcc": "MCC", "f1": "F1",
                 "macro_f1": "macro F1", "roc_auc": "ROC AUC", "pr_auc": "PR AUC", "r2": "R²", "rmse": "RMSE",
+                "micro_f1": "micro F1", "macro_roc_auc": "macro ROC AUC", "macro_ap": "macro AP",
                 "mae": "MAE", "mse": "MSE", "spearman": "Spearman ρ", "pearson": "Pearson r"}
 PANELS_PER_ROW, PANEL_HEIGHT = 4, 230
 

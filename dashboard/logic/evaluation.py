@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from dashboard.logic import multilabel
 from protscope.evaluation.metrics import MAIN_METRICS, calibration_curve, metrics_at_threshold
 from protscope.serialise import clean_json
 from protscope.status import Status
@@ -31,6 +32,10 @@ UNDEFINED = {
     "roc_auc": "ROC AUC is undefined when the split holds proteins of only one class.",
     "r2": "R² is undefined when every true value is the same.",
     "spearman": "Spearman is undefined when all predictions (or all true values) are the same.",
+    "micro_f1": "Micro F1 is undefined when no protein carries any label and none is predicted.",
+    "macro_f1": "Macro F1 is undefined when no label is present or predicted in this split.",
+    "macro_roc_auc": "Macro ROC AUC is undefined when no label has both carriers and non-carriers in this split.",
+    "macro_ap": "Macro AP is undefined when no protein in this split carries any label.",
 }
 
 
@@ -57,7 +62,8 @@ def metric_label(name: str, task: str, n_classes: int) -> str:
     if task == "residue" and name == "accuracy":
         return f"Q{n_classes}"
     return {"mcc": "MCC", "roc_auc": "ROC AUC", "f1": "F1", "macro_f1": "macro F1", "r2": "R²",
-            "rmse": "RMSE"}.get(name, name.replace("_", " "))
+            "rmse": "RMSE", "micro_f1": "micro F1", "macro_roc_auc": "macro ROC AUC",
+            "macro_ap": "macro AP"}.get(name, name.replace("_", " "))
 
 
 def predicted_classes(proba: np.ndarray, threshold: float | None = None) -> np.ndarray:
@@ -131,6 +137,8 @@ def prediction_rows(task: str, preds: Predictions, ids, sequences, classes, thre
     use `threshold`, as the page shows them."""
     if task == "residue":
         return _residue_rows(preds, ids, sequences, classes)
+    if task == "multilabel":
+        return multilabel.prediction_rows(preds, ids, sequences, classes)
     truth = [None] * len(preds.rows) if preds.y_true is None else preds.y_true.tolist()
     base = [{"id": str(ids[r]), "sequence": sequences[r]} for r in preds.rows.tolist()]
     if task == "regression":

@@ -28,6 +28,11 @@ SPLIT_FIELDS = DataConfig.fields_in("split")
 LINK_DATA = ("dataset", "path", "sha256", "label_path", "label_sha256")  # data keys a link may carry
 
 
+def named_columns(key: str, value: str) -> set[str]:
+    """The columns a column setting names: one, or for label_cols a comma-separated list."""
+    return {name.strip() for name in value.split(",") if name.strip()} if key == "label_cols" else {value}
+
+
 def setting_names() -> list[str]:
     """Every setting's key: the section name for a `name` field (model, optimizer...), else the field."""
     names = []
@@ -147,8 +152,8 @@ class Workspace:
         upload = upload if upload is not None else self.upload
         dropped = []
         if upload is not None and upload != self.upload:
-            dropped = [k for k in COLUMN_FIELDS if self.settings[k] and (columns is None or
-                                                                         self.settings[k] not in columns)]
+            dropped = [k for k in COLUMN_FIELDS if self.settings[k] and (
+                columns is None or not named_columns(k, self.settings[k]) <= set(columns))]
             self.settings.update(dict.fromkeys(dropped, ""))
             self.labels = None
             if self.wanted and upload.sha256 == self.wanted.get("sha256"):

@@ -1,9 +1,9 @@
 """Loss at initialisation (Karpathy's "verify loss @ init"), on exactly the configured model and loss.
 
 Before any training the model knows nothing, so it should score about what a blind guess scores:
-the configured loss of all-zero outputs (ln k for k classes with cross-entropy, ln 2 for BCE, less
-with focal loss; for regression, predicting 0). Far more means its outputs start confidently wrong,
-and the first epochs go into undoing that instead of learning.
+the configured loss of all-zero outputs (ln k for k classes with cross-entropy, ln 2 for BCE, also per
+label of a multi-label task, less with focal loss; for regression, predicting 0). Far more means its
+outputs start confidently wrong, and the first epochs go into undoing that instead of learning.
 """
 from __future__ import annotations
 
@@ -108,7 +108,8 @@ def random_outputs(outputs: torch.Tensor, target: torch.Tensor, regression: bool
 def _message(verdict: str, f: dict, p: Prepared, target: torch.Tensor) -> str:
     regression = p.config.data.task == "regression"
     got = f"The untrained model's loss is {f['initial_loss']:.3g}"
-    guess = "predicting 0 for every protein" if regression else "a uniform guess over the classes"
+    guess = ("predicting 0 for every protein" if regression else "a 50 % guess for every label (ln 2 per label; "
+             "more with pos_weight)" if p.config.data.task == "multilabel" else "a uniform guess over the classes")
     expected = f"{guess} scores {f['expected_loss']:.3g}"
     y = target.float()
     if verdict == "passed":

@@ -145,7 +145,8 @@ def _overfit_message(verdict: str, f: dict, config: RunConfig) -> str:
     lr, n, steps = f["lr"], f["proteins"], f["steps"]
     went = f"the loss went from {f['initial_loss']:.3g} to {f['final_loss']:.3g}"
     score = (f"R² {f['batch_r2']:.2f} on the batch" if math.isnan(f["batch_accuracy"])
-             else f"{f['batch_accuracy']:.0%} of the batch right")
+             else f"{f['batch_accuracy']:.0%} of the batch's protein-label decisions right"
+             if config.data.task == "multilabel" else f"{f['batch_accuracy']:.0%} of the batch right")
     if verdict == "stopped":
         return f"Stopped after {steps} steps, before the check could finish."
     if verdict == "passed":

@@ -139,8 +139,8 @@ def mean_outputs(p: Prepared, outputs: torch.Tensor, target: torch.Tensor) -> to
 
 def chance_loss(p: Prepared, outputs: torch.Tensor, target: torch.Tensor) -> float:
     """The configured loss of a prediction that ignores the sequence: a uniform guess over the
-    classes (ln k for cross-entropy, with any class weights, smoothing or focusing), or for
-    regression the targets' mean (their variance, with MSE)."""
+    classes (ln k for cross-entropy, with any class weights, smoothing or focusing; ln 2 per label for
+    multi-label BCE, more with pos_weight), or for regression the targets' mean (their variance, with MSE)."""
     if p.config.data.task == "regression":
         return loss_of(p, mean_outputs(p, outputs, target), target)
     return loss_of(p, zero_outputs(outputs), target)
@@ -151,6 +151,8 @@ def floor_loss(p: Prepared, outputs: torch.Tensor, target: torch.Tensor) -> floa
     targets a confident prediction cannot match (e.g. 0.20 for two classes at smoothing 0.1)."""
     if p.config.data.task == "regression":
         return 0.0
+    if p.config.data.task == "multilabel":  # a logit per label (N, L), like the targets: +-30 is certainty
+        return loss_of(p, target.float() * 60 - 30, target)
     if outputs.shape[-1] == 1:  # one logit (BCE, binary focal): +-30 is certainty to float precision
         return loss_of(p, (target.float() * 60 - 30).unsqueeze(-1), target)
     k = outputs.shape[-1]
@@ -160,7 +162,10 @@ def floor_loss(p: Prepared, outputs: torch.Tensor, target: torch.Tensor) -> floa
 
 
 def fit_of(task: str, outputs: torch.Tensor, target: torch.Tensor) -> float:
-    """Share of the predictions that are right (classification) or R² (regression)."""
+    """Share of the predictions that are right (classification; multi-label: of the (protein, label)
+    decisions, 1 - Hamming loss) or R² (regression)."""
+    if task == "multilabel":
+        return float(((outputs > 0).float() == target.float()).float().mean())
     if task == "regression":
         y, f = target.float(), outputs.squeeze(-1).float()
         total = float(((y - y.mean()) ** 2).sum())

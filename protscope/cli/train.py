@@ -158,7 +158,9 @@ def progress_line(e: EpochEnd, epochs: int, task: str) -> str:
 
 
 def _short(name: str) -> bool:
-    return not any(part in name for part in ("precision_", "recall_", "log_loss"))
+    """Left out of the text summary (kept in --json): per-class and per-label scores, and the log loss."""
+    return not (any(part in name for part in ("precision_", "recall_", "log_loss"))
+                or name.startswith(("f1_", "roc_auc_", "ap_")))
 
 
 def field_flags(args) -> dict:

@@ -29,6 +29,8 @@ SWITCHES: dict[str, tuple[str, Callable[[object], bool], str]] = {
     "init_std": ("init", lambda init: _reads_std(init), "only the normal initialisation (init normal) uses it"),
     "layer_stats_every": ("layer_stats", bool, "layer_stats is off"),
 }
+# A field that another one, when set and read, takes the place of: field -> (that field, what to say).
+OVERRIDDEN = {"activation": ("activations", "activations names each hidden layer's own")}
 
 
 def _reads_std(init: str) -> bool:
@@ -58,7 +60,8 @@ def matters(section: Section, name: str, task: str = "auto", **settings) -> bool
 def relevant_fields(values: dict, task: str) -> set[str]:
     """The flat names of every setting that matters (see `applies`): the choices, the fields their
     registry entries read (ModelSpec.reads, Encoding.params, LossSpec.reads, OptimizerSpec.reads,
-    SchedulerSpec.params), EVERY_MODEL and the data and training fields, less those SWITCHES leaves off."""
+    SchedulerSpec.params), EVERY_MODEL and the data and training fields, less those SWITCHES leaves off and
+    those OVERRIDDEN by a field that is set (activation, once activations names each layer's)."""
     v = {**DEFAULTS, **values}
     task = task if task in TASKS else v["task"]
     if task not in TASKS:
@@ -75,6 +78,7 @@ def relevant_fields(values: dict, task: str) -> set[str]:
              *_entry(SCHEDULERS, "scheduler", v["scheduler"]).params}
     for section in ("data", "training"):
         shown |= {f.name for f in fields(SECTIONS[section]) if f.name not in SWITCHES}
+    shown -= {key for key, (over, _) in OVERRIDDEN.items() if over in shown and v[over]}
     return shown | {*EVERY_MODEL, *(key for key, (switch, is_on, _) in SWITCHES.items() if is_on(v[switch]))}
 
 
@@ -105,6 +109,8 @@ def _why_ignored(key: str, v: dict, task: str) -> str:
     section = locate(key)[0]
     if key in SWITCHES:
         return SWITCHES[key][2]
+    if key in OVERRIDDEN and v[OVERRIDDEN[key][0]]:
+        return OVERRIDDEN[key][1]
     if section == "encoding":
         return f"the {v['encoding']} encoding does not use it"
     if section == "model":
@@ -119,7 +125,8 @@ def _why_ignored(key: str, v: dict, task: str) -> str:
         if v["loss"] == "auto" and task not in TASKS:
             return "the loss that auto picks does not use it"
         name = AUTO[task] if v["loss"] == "auto" else v["loss"]
-        other_tasks = key in {*LOSSES[name].params, *(LOSSES[name].binary_params or ())}
+        other_tasks = key in {*LOSSES[name].params, *(LOSSES[name].binary_params or ()),
+                              *(LOSSES[name].multilabel_params or ())}
         who = f"auto picks the {name} loss for a {task} task, which" if v["loss"] == "auto" else f"the {name} loss"
         return f"{who} does not use it" + (f" on a {task} task" if other_tasks and v["loss"] != "auto" else "")
     if section == "optimizer":

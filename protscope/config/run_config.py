@@ -135,12 +135,22 @@ def check_combination(config: RunConfig, task: str) -> None:
     if not residue and model.residue_only:
         raise ProtScopeError(f"the {model.title} predicts one label per residue, but this task is '{task}'",
                              fix="choose an MLP, CNN, RNN or Transformer for per-protein tasks")
+    if task == "multilabel" and loss not in ("auto", "bce"):
+        why = "it is for regression" if loss in REGRESSION_LOSSES else \
+            "it makes the labels compete for one probability (a softmax), but a protein may carry several at once"
+        raise ProtScopeError(f"loss '{loss}' does not fit a multi-label task: {why}",
+                             fix="use bce (or auto): a sigmoid and binary cross-entropy for each label")
     if task == "regression" and loss in CLASSIFICATION_LOSSES:
         raise ProtScopeError(f"loss '{loss}' is for classification, but this task is regression",
-                             fix="use mse, l1 or huber (or auto)")
+                             fix=f"use {', '.join(REGRESSION_LOSSES)} (or auto)")
     if task != "regression" and loss in REGRESSION_LOSSES:
         raise ProtScopeError(f"loss '{loss}' is for regression, but this task is {task}",
                              fix="use ce, focal or auto" + (" (or bce)" if task == "binary" else ""))
-    if loss == "bce" and task != "binary":
+    if loss == "bce" and task not in ("binary", "multilabel"):
         raise ProtScopeError(f"BCE is for binary tasks with one output, but this task is {task}",
                              fix="use cross-entropy (ce) or focal for more than two classes")
+    s = config.scheduler
+    if s.name == "warmup" and s.warmup_start_lr > config.optimizer.lr:
+        raise ProtScopeError(f"the warm-up would start at warmup_start_lr {s.warmup_start_lr:g}, above the learning "
+                             f"rate lr {config.optimizer.lr:g} it is meant to rise to",
+                             fix="set warmup_start_lr below lr (1e-7, say), or raise lr")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from protscope.config.setting import Section, setting
 from protscope.errors import ProtScopeError
 
-TASKS = ("binary", "multiclass", "regression", "residue")
+TASKS = ("binary", "multiclass", "multilabel", "regression", "residue")
 
 
 SPLIT_METHODS = ("auto", "random", "file", "homology")
@@ -38,6 +38,9 @@ class DataConfig(Section):
     id_col: str = setting("", "Column with protein ids (empty: detect).", group="columns")
     sequence_col: str = setting("", "Column with amino-acid sequences (empty: detect).", group="columns")
     label_col: str = setting("", "Column with the label or value to predict (empty: detect).", group="columns")
+    label_cols: str = setting("", "Multi-label: the 0/1 label columns, comma-separated (e.g. membrane,enzyme); "
+                              "each is one label a protein may or may not carry (empty: one label column).",
+                              group="columns")
     residue_label_col: str = setting("", "Column with one label letter per residue (empty: detect).", group="columns")
     mask_col: str = setting("", "Column of 1/0 per residue: 0 residues are not scored (empty: detect).",
                             group="columns")
@@ -54,6 +57,10 @@ class DataConfig(Section):
                                   choices=("truncate", "drop", "reject"), group="reading")
     max_rows: int = setting(1_000_000, "Refuse files with more rows than this.", between=(1, 10_000_000),
                             group="reading")
+    positive_share: float | None = setting(None, "Binary tasks: subsample to this share of positives (class 1), "
+                                           "keeping every protein of the short class; e.g. 0.9 for a lesson on "
+                                           "imbalance (empty: as the file is).", between=(0.01, 0.99),
+                                           group="reading")
     drop_split_overlap: bool = setting(False, "Drop train/val rows whose sequence also occurs in the test split.",
                                        group="reading")
     split: str = setting("auto", "How to split: the file's own split if it has one (auto), stratified random, "
@@ -73,6 +80,12 @@ class DataConfig(Section):
         if self.binarize_at is not None and self.task not in ("auto", "binary"):
             raise ProtScopeError(f"binarize_at makes a binary task, but task is '{self.task}'",
                                  fix="set task to binary or auto, or clear binarize_at")
+        if self.label_cols and self.task not in ("auto", "multilabel"):
+            raise ProtScopeError(f"label_cols names multi-label columns, but task is '{self.task}'",
+                                 fix="set task to multilabel or auto, or clear label_cols")
+        if self.label_cols and self.label_col:
+            raise ProtScopeError(f"both label_col ('{self.label_col}') and label_cols ('{self.label_cols}') are set",
+                                 fix="clear label_col to train on the label_cols together, or clear label_cols")
 
 
 def _encoding_names():
@@ -94,10 +107,10 @@ class EncodingConfig(Section):
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid")
 
 
-CLASSIFICATION_LOSSES = ("bce", "ce", "focal")
+CLASSIFICATION_LOSSES = ("bce", "ce", "focal", "harmonic")
 
 
-REGRESSION_LOSSES = ("mse", "l1", "huber")
+REGRESSION_LOSSES = ("mse", "l1", "huber", "msle")
 
 
 def _names(module: str, registry: str):
@@ -115,6 +128,8 @@ class ModelConfig(Section):
     name: str = setting("mlp", "The network architecture.", choices=_names("protscope.modeling.models", "MODELS"))
     hidden: tuple[int, ...] = setting((128,), "Hidden layer sizes, e.g. 256,64 for two layers.", between=(1, 4096))
     activation: str = setting("relu", "The nonlinearity after each hidden layer.", choices=ACTIVATIONS)
+    activations: tuple[str, ...] = setting((), "MLP: one nonlinearity per hidden layer, e.g. relu,tanh,sigmoid for "
+                                           "three layers; one name: that one for every layer; empty: activation.")
     dropout: float = setting(0.0, "Share of activations zeroed at random during training (regularisation).",
                              between=(0.0, 0.9))
     norm: str = setting("none", "Normalise each hidden layer's activations.", choices=("none", "batch", "layer"))
@@ -141,9 +156,24 @@ class ModelConfig(Section):
         if self.name == "transformer" and self.d_model % self.heads:
             raise ProtScopeError(f"d_model {self.d_model} is not divisible by heads {self.heads}",
                                  fix="choose heads that divide d_model, e.g. 4 for 64")
+        unknown = [name for name in self.activations if name not in ACTIVATIONS]
+        if unknown:
+            raise ProtScopeError(f"model.activations has '{unknown[0]}'",
+                                 fix=f"use names from: {', '.join(ACTIVATIONS)}")
+        if len(self.activations) > 1 and len(self.activations) != len(self.hidden) and self._reads("activations"):
+            raise ProtScopeError(f"model.activations names {len(self.activations)} activations for "
+                                 f"{len(self.hidden)} hidden layer{'s' * (len(self.hidden) != 1)} (hidden "
+                                 f"{','.join(map(str, self.hidden))})",
+                                 fix=f"give one activation per hidden layer ({len(self.hidden)}), one for all of "
+                                     "them, or leave activations empty to use activation")
         if self.name == "cnn" and self.kernel_size % 2 == 0:
             raise ProtScopeError(f"kernel_size {self.kernel_size} is even",
                                  fix="use an odd kernel size so each residue sits at the centre")
+
+    def _reads(self, field_name: str) -> bool:
+        from protscope.modeling.models import MODELS  # late import: the registry imports torch
+
+        return field_name in MODELS[self.name].params
 
 
 @dataclass(frozen=True)
@@ -156,20 +186,29 @@ class LossConfig(Section):
                                  between=(1e-6, 1e6))
     class_weights: str = setting("none", "Weigh classes: none, balanced (inverse frequency in train), or one "
                                  "number per class, e.g. 1,3.")
+    pos_weight: str = setting("none", "Multi-label BCE: weigh each label's positives: none, balanced (that label's "
+                              "negatives / positives in train), or one number per label, e.g. 1,4,2.")
     label_smoothing: float = setting(0.0, "Spread this much of the target onto the other classes.", between=(0.0, 0.5))
     focal_gamma: float = setting(2.0, "Focal loss: how much easy examples are down-weighted.", between=(0.0, 10.0))
     focal_alpha: float | None = setting(None, "Focal loss (binary): weight of the positive class (empty: none).",
                                         between=(0.0, 1.0))
+    harmonic_exponent: float = setting(0.0, "Harmonic loss: the exponent n in p_i = d_i^-n / sum_j d_j^-n (d_i: "
+                                       "distance to class i's centre); larger n, sharper probabilities. 0: "
+                                       "sqrt(D), D the width of the features the output layer reads.",
+                                       between=(0.0, 1000.0))
 
     def check(self):
-        if self.class_weights not in ("none", "balanced"):
+        for name, example in (("class_weights", "1,3"), ("pos_weight", "1,4,2")):
+            text = getattr(self, name)
+            if text in ("none", "balanced"):
+                continue
             try:
-                weights = [float(w) for w in self.class_weights.split(",")]
+                weights = [float(w) for w in text.split(",")]
             except ValueError:
                 weights = []
             if not weights or min(weights) <= 0:
-                raise ProtScopeError(f"loss.class_weights is '{self.class_weights}'",
-                                     fix="use none, balanced, or positive numbers such as 1,3")
+                raise ProtScopeError(f"loss.{name} is '{text}'",
+                                     fix=f"use none, balanced, or positive numbers such as {example}")
 
 
 @dataclass(frozen=True)
@@ -206,6 +245,10 @@ class SchedulerConfig(Section):
                                     between=(1e-4, 0.99))
     plateau_patience: int = setting(5, "Epochs without improvement before reducing the learning rate.",
                                     between=(0, 1000))
+    warmup_steps: int = setting(1000, "Optimizer updates of linear warm-up, after which the learning rate stays "
+                                "at lr.", between=(1, 10_000_000))
+    warmup_start_lr: float = setting(1e-7, "The learning rate of the first update of the warm-up.",
+                                     between=(0.0, 10.0))
 
 
 @dataclass(frozen=True)

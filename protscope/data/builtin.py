@@ -19,6 +19,7 @@ from protscope import settings
 from protscope.config.sections import DataConfig
 from protscope.data.columns import ColumnMap, Records, concat, detect_columns, join_labels, standardise
 from protscope.data.dataset import ProteinData, build_dataset
+from protscope.data.multilabel import label_columns, unused_binary_columns
 from protscope.data.readers import RawTable, read_bytes, read_path
 from protscope.errors import ProtScopeError
 
@@ -33,6 +34,7 @@ class DatasetFile:
     path: str
     split: str = ""  # every row of this file goes to this split
     mask_col: str = ""  # overrides the dataset's mask column for this file
+    sha256: str = ""  # the file's content hash, checked when it is read (derived files carry one)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def load_manifest(path: Path = MANIFEST) -> dict[str, DatasetSpec]:
     for name, entry in raw.items():
         entry = dict(entry)
         files = tuple(DatasetFile(**f) for f in entry.pop("files"))
-        columns = {k: entry.pop(k) for k in list(entry) if k in COLUMN_FIELDS.values()}
+        columns = {k: entry.pop(k) for k in list(entry) if k in DataConfig.fields_in("columns")}
         specs[name] = DatasetSpec(name=name, files=files, columns=columns, **entry)
     return specs
 
@@ -161,9 +163,9 @@ def read_columns(data: bytes, filename: str) -> tuple[list[str], ColumnMap]:
 def _from_tables(table: RawTable, labels: RawTable | None, cfg: DataConfig,
                  require_labels: bool = True) -> ProteinData:
     table = combined(table, labels, cfg.id_col)
-    columns = detect_columns(table, _overrides(cfg))
-    return build_dataset(standardise(table, columns), cfg, name=table.source, notes=table.notes,
-                         require_labels=require_labels)
+    columns = detect_columns(table, _overrides(cfg), label_columns(cfg.label_cols))
+    return build_dataset(standardise(table, columns), cfg, name=table.source,
+                         notes=[*table.notes, *unused_binary_columns(table, columns)], require_labels=require_labels)
 
 
 def combined(table: RawTable, labels: RawTable | None, id_col: str = "") -> RawTable:
@@ -185,16 +187,30 @@ def _load_builtin(cfg: DataConfig) -> ProteinData:
     spec = get_spec(cfg.dataset)
     parts, notes = [], []
     for file in spec.files:
-        table = read_path(SAMPLE_DIR / file.path, max_rows=cfg.max_rows)
+        table = _read_sample(file, cfg.max_rows)
         overrides = _overrides(cfg)
         if file.mask_col:
             overrides["mask"] = file.mask_col
         if file.split:
             overrides.pop("split")
-        columns = detect_columns(table, overrides)
+        columns = detect_columns(table, overrides, label_columns(cfg.label_cols))
         parts.append(standardise(table, columns, forced_split=file.split))
         notes += table.notes
     records: Records = concat(parts)
     data = build_dataset(records, cfg, name=cfg.dataset, split_values=spec.split_values, notes=notes)
     named = spec.class_names and data.classes and set(data.classes) <= set(spec.class_names)
     return data.named(spec.class_names) if named else data
+
+
+def _read_sample(file: DatasetFile, max_rows: int) -> RawTable:
+    """A built-in file; one the manifest gives a sha256 (a derived file) must be exactly the one it names."""
+    path = SAMPLE_DIR / file.path
+    if not file.sha256 or not path.is_file():
+        return read_path(path, max_rows=max_rows)
+    content = path.read_bytes()
+    found = hashlib.sha256(content).hexdigest()
+    if found != file.sha256:
+        raise ProtScopeError(f"the built-in file {file.path} is not the one the manifest names: its sha256 is "
+                             f"{found[:12]}…, the manifest's {file.sha256[:12]}…", where=str(path),
+                             fix="restore sample_data from the repository, or run the script that made the file")
+    return read_bytes(content, path.name, max_rows=max_rows)

@@ -55,9 +55,11 @@ class ColumnMap:
     residue_label: str = ""
     mask: str = ""
     split: str = ""
+    labels: tuple[str, ...] = ()  # the 0/1 columns of a multi-label task (then `label` is "")
 
     def describe(self) -> str:
-        return ", ".join(f"{role}='{getattr(self, role)}'" for role in ROLES if getattr(self, role))
+        chosen = [f"{role}='{getattr(self, role)}'" for role in ROLES if getattr(self, role)]
+        return ", ".join(chosen + ([f"labels='{','.join(self.labels)}'"] if self.labels else []))
 
 
 @dataclass
@@ -74,12 +76,15 @@ class Records:
     lines: np.ndarray  # (N,) physical line where each record starts
     rows: np.ndarray  # (N,) 1-based data row within its file
     columns: ColumnMap
+    label_columns: dict[str, list[str]] | None = None  # multi-label: each 0/1 column's text, by name
 
 
-def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> ColumnMap:
-    """Choose a column for each role: overrides first, then by name, then by content."""
+def detect_columns(table: RawTable, overrides: dict[str, str] | None = None,
+                   label_columns: tuple[str, ...] = ()) -> ColumnMap:
+    """Choose a column for each role: overrides first, then by name, then by content. `label_columns`
+    (multi-label 0/1 columns) take the place of the one label column."""
     overrides = {k: v for k, v in (overrides or {}).items() if v}
-    for role, col in overrides.items():
+    for role, col in [*overrides.items(), *(("label", col) for col in label_columns)]:
         if col not in table.values:
             raise ProtScopeError(f"there is no column '{col}' (asked for as the {role} column)",
                                  where=table.source,
@@ -88,8 +93,8 @@ def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> 
     # Names first for every role, so a column called 'label' is never taken as a mask by content.
     for finder in (_by_name, _by_content):
         for role in ("sequence", "residue_label", "mask", "split", "label", "id"):
-            if role not in chosen:
-                col = finder(table, role, set(chosen.values()), chosen)
+            if role not in chosen and not (role == "label" and label_columns):
+                col = finder(table, role, set(chosen.values()) | set(label_columns), chosen)
                 if col:
                     chosen[role] = col
     if "sequence" not in chosen:
@@ -99,7 +104,7 @@ def detect_columns(table: RawTable, overrides: dict[str, str] | None = None) -> 
     _check_not_words(table, chosen["sequence"], named="sequence" in overrides or _key(chosen["sequence"]) in EXACT)
     if "mask" in chosen and "residue_label" not in chosen:
         del chosen["mask"]
-    return ColumnMap(**chosen)
+    return ColumnMap(**chosen, labels=tuple(label_columns))
 
 
 def _no_sequence_column(table: RawTable) -> ProtScopeError:
@@ -228,7 +233,8 @@ def standardise(table: RawTable, columns: ColumnMap, forced_split: str = "") -> 
     return Records(ids=list(ids), sequences=list(get("sequence")), labels=get("label"),
                    residue_labels=get("residue_label"), masks=get("mask"), splits=splits,
                    sources=[table.source] * n, lines=np.asarray(table.lines, dtype=np.int64),
-                   rows=np.arange(1, n + 1), columns=columns)
+                   rows=np.arange(1, n + 1), columns=columns,
+                   label_columns={c: table.values[c] for c in columns.labels} if columns.labels else None)
 
 
 def concat(parts: list[Records]) -> Records:
@@ -246,10 +252,14 @@ def concat(parts: list[Records]) -> Records:
             return None
         return [x for v in lists for x in v]
 
+    label_columns = None  # every file was read with the same label_cols, so each has these columns
+    if parts[0].label_columns is not None:
+        label_columns = {c: [x for p in parts for x in p.label_columns[c]] for c in parts[0].label_columns}
     return Records(ids=join("ids"), sequences=join("sequences"), labels=join("labels"),
                    residue_labels=join("residue_labels"), masks=join("masks"), splits=join("splits"),
                    sources=join("sources"), lines=np.concatenate([p.lines for p in parts]),
-                   rows=np.concatenate([p.rows for p in parts]), columns=parts[0].columns)
+                   rows=np.concatenate([p.rows for p in parts]), columns=parts[0].columns,
+                   label_columns=label_columns)
 
 
 def join_labels(fasta: RawTable, labels: RawTable, id_col: str = "") -> RawTable:

@@ -18,6 +18,8 @@ from protscope import alphabet
 from protscope.config.sections import DataConfig
 from protscope.data.columns import SPLIT_VALUES, ColumnMap, Records
 from protscope.data.labels import class_balance_notes, parse_labels, parse_masks, parse_residue_labels
+from protscope.data.multilabel import columns_text, from_columns, from_lists, looks_like_lists
+from protscope.data.resample import keep_for_share
 from protscope.data.residue_checks import check_residues
 from protscope.errors import Origin, ProtScopeError, list_some
 
@@ -43,7 +45,7 @@ class ProteinData:
     tokens: np.ndarray  # (N, L) uint8
     lengths: np.ndarray  # (N,) int32
     classes: tuple[str, ...] = ()
-    y: np.ndarray | None = None  # (N,) int64 class index, or float32 value
+    y: np.ndarray | None = None  # (N,) int64 class index or float32 value; multilabel: (N, L) float32 0/1
     residue_y: np.ndarray | None = None  # (N, L) uint8 class index (0 where not scored)
     residue_mask: np.ndarray | None = None  # (N, L) bool: residues that count in loss and metrics
     file_split: np.ndarray | None = None  # (N,) int8: 0 train, 1 val, 2 test
@@ -133,7 +135,7 @@ def build_dataset(records: Records, cfg: DataConfig, name: str = "",
 
     task, classes, y, label_notes = _labels(records, cfg, where, require_labels)
     warnings += label_notes
-    if y is not None and task != "regression":
+    if y is not None and task not in ("regression", "multilabel"):  # multi-label notes come with its labels
         warnings += class_balance_notes(classes, y)
     warnings += _formula_cells(records)
     residue = records.residue_labels is not None and require_labels
@@ -146,6 +148,8 @@ def build_dataset(records: Records, cfg: DataConfig, name: str = "",
         keep &= file_split >= 0
         keep &= _split_overlap(seqs, file_split, keep, cfg.drop_split_overlap, warnings)
 
+    if cfg.positive_share is not None:
+        keep &= keep_for_share(task, classes, y, keep, cfg.positive_share, cfg.split_seed, warnings)
     index = np.flatnonzero(keep)
     _conflicts(seqs, records, index, warnings)
     if require_labels and index.size < MIN_ROWS:
@@ -218,16 +222,23 @@ def _labels(records: Records, cfg: DataConfig, where, require_labels: bool):
             raise ProtScopeError(f"the data has per-residue labels but task is '{cfg.task}'",
                                  fix="choose task 'residue', or clear the per-residue label column")
         return "residue", (), None, ()
+    if records.label_columns is not None:
+        parsed = from_columns(records.label_columns, where)
+        return parsed.task, parsed.classes, parsed.y, parsed.notes
     if records.labels is None:
         if require_labels:
             raise ProtScopeError("no label column was found", where=records.sources[0],
-                                 fix="name it 'label' (or 'value' for regression), or choose it")
+                                 fix="name it 'label' (or 'value' for regression), or choose it; for several 0/1 "
+                                     "label columns, name them with label_cols")
         return cfg.task if cfg.task != "auto" else "", (), None, ()
     if cfg.task == "residue":
         raise ProtScopeError("task 'residue' needs a per-residue label column", where=records.sources[0],
                              fix="choose the column of per-residue labels (one letter per residue)")
-    parsed = parse_labels(records.labels, cfg.task, cfg.binarize_at,
-                          lambda i: where(i, records.columns.label))
+    at = lambda i: where(i, records.columns.label)  # noqa: E731
+    if cfg.task == "multilabel" or (cfg.task == "auto" and looks_like_lists(records.labels)):
+        parsed = from_lists(records.labels, at, records.columns.label, detected=cfg.task == "auto")
+    else:
+        parsed = parse_labels(records.labels, cfg.task, cfg.binarize_at, at)
     return parsed.task, parsed.classes, parsed.y, parsed.notes
 
 
@@ -271,7 +282,8 @@ def _apply_alphabet(raw, lengths, cfg: DataConfig, where, warnings) -> np.ndarra
 
 def _dedupe(seqs, records: Records, keep, warnings) -> np.ndarray:
     """Drop rows identical in every column ProtScope reads (id, sequence, labels, mask, split)."""
-    columns = [records.ids, seqs, records.labels, records.residue_labels, records.masks, records.splits]
+    columns = [records.ids, seqs, records.labels, records.residue_labels, records.masks, records.splits,
+               *(records.label_columns or {}).values()]
     frame = pd.DataFrame({i: c for i, c in enumerate(columns) if c is not None})
     drop = frame.duplicated().to_numpy() & keep
     if drop.any():
@@ -282,7 +294,9 @@ def _dedupe(seqs, records: Records, keep, warnings) -> np.ndarray:
 
 def _conflicts(seqs, records: Records, index, warnings) -> None:
     """Warn about identical sequences that carry different labels (kept: real data has them)."""
-    labels = records.labels or records.residue_labels
+    per_residue = records.labels is None and records.label_columns is None
+    labels = (columns_text(records.label_columns) if records.label_columns is not None
+              else records.labels or records.residue_labels)
     if labels is None:
         return
     frame = pd.DataFrame({"seq": seqs, "label": labels}).iloc[index]
@@ -293,7 +307,7 @@ def _conflicts(seqs, records: Records, index, warnings) -> None:
     conflicted = groups["label"].nunique()
     conflicts = [groups.indices[seq] for seq in conflicted[conflicted > 1].index]
     conflicts = [repeated.index[rows] for rows in conflicts]
-    if records.labels is None:
+    if per_residue:
         shown = [" / ".join(records.ids[i] for i in rows) for rows in conflicts]
         what = "different per-residue labels"
     else:

@@ -20,8 +20,8 @@ from protscope.data.raw_table import RawTable
 from protscope.errors import ProtScopeError, list_some
 
 # Header keys in `>id key=value` that may carry labels; others (UniProt's OS=, OX=...) are ignored.
-LABEL_KEYS = {"label", "class", "y", "target", "value", "split", "set", "fold",
-              "solubility", "fitness", "activity", "score"}
+LABEL_KEYS = {"label", "labels", "class", "y", "target", "value", "split", "set", "fold",
+              "solubility", "fitness", "activity", "score"}  # labels=membrane;enzyme: a multi-label list
 # NCBI's FASTA identifier prefixes (the BLAST docs' list) and UniProt's sp/tr.
 DATABASES = {"sp", "tr", "gi", "gb", "emb", "dbj", "ref", "pdb", "pir", "prf", "pat", "bbs", "gnl", "lcl",
              "tpg", "tpe", "tpd", "tsa", "up", "uniprot", "nxp", "gpp"}

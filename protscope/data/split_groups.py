@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from protscope.data.dataset import SPLITS, ProteinData
+from protscope.data.multilabel import balance_note, label_set_strata
 from protscope.errors import ProtScopeError, list_some
 
 
@@ -32,12 +33,14 @@ class Split:
 
 
 def strata(data: ProteinData) -> np.ndarray:
-    """(N,) int: the stratum of each row (class, value quintile, or 0 for per-residue data)."""
+    """(N,) int: the stratum of each row (class, value quintile, label set, or 0 for per-residue data)."""
     if data.y is None:
         return np.zeros(len(data), dtype=np.int64)
     if data.task == "regression":
         edges = np.quantile(data.y, [0.2, 0.4, 0.6, 0.8])
         return np.searchsorted(edges, data.y, side="right")
+    if data.task == "multilabel":
+        return label_set_strata(data.y)
     return data.y.astype(np.int64)
 
 
@@ -77,6 +80,8 @@ def check_class_sizes(data: ProteinData, rows: np.ndarray, fractions) -> None:
 
 def balance_notes(data: ProteinData, assignment: np.ndarray) -> tuple[str, ...]:
     """How far each split's class fractions drift from the whole data's, in percentage points."""
+    if data.task == "multilabel":
+        return (balance_note(data.y, data.classes, assignment),)
     if data.task not in ("binary", "multiclass"):
         return ()
     overall = np.bincount(data.y, minlength=len(data.classes)) / len(data)

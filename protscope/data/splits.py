@@ -2,20 +2,31 @@
 
 Whatever the method, identical sequences are one group and never land in two splits when
 ProtScope makes the split. Random splits are stratified by class (classification), by value
-quintile (regression) or not at all (per-residue). Splits are deterministic for a seed.
+quintile (regression), by label set (multi-label, rare sets pooled) or not at all (per-residue).
+Splits are deterministic for a seed.
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
 from protscope.config.sections import DataConfig
 from protscope.data.dataset import SPLITS, ProteinData
 from protscope.data.homology import homology_split
+from protscope.data.multilabel import check_training_labels, stratification_note
 from protscope.data.split_groups import Split, balance_notes, check_class_sizes, sequence_groups, strata
 from protscope.errors import ProtScopeError
 
 
 def make_split(data: ProteinData, cfg: DataConfig) -> Split:
+    split = _split(data, cfg)
+    if data.task == "multilabel":  # a label no training protein carries is refused now, not after training
+        split = replace(split, notes=split.notes + check_training_labels(data.y, data.classes, split.assignment))
+    return split
+
+
+def _split(data: ProteinData, cfg: DataConfig) -> Split:
     method = cfg.split
     if method == "auto":
         method = "file" if data.file_split is not None else "random"
@@ -25,7 +36,10 @@ def make_split(data: ProteinData, cfg: DataConfig) -> Split:
         return homology_split(data, cfg)
     fractions = (1 - cfg.val_fraction - cfg.test_fraction, cfg.val_fraction, cfg.test_fraction)
     assignment = random_split(data, np.arange(len(data)), fractions, cfg.split_seed)
-    return Split(assignment.astype(np.int8), "random", balance_notes(data, assignment))
+    notes = balance_notes(data, assignment)
+    if data.task == "multilabel":
+        notes = (stratification_note(data.y), *notes)
+    return Split(assignment.astype(np.int8), "random", notes)
 
 
 def random_split(data: ProteinData, rows: np.ndarray, fractions, seed: int) -> np.ndarray:
@@ -110,6 +124,8 @@ def split_table(data: ProteinData, split: Split) -> list[dict]:
             counts = np.bincount(data.residue_y[index][scored], minlength=len(data.classes))
             row["residues"] = int(scored.sum())
             row.update({c: int(n) for c, n in zip(data.classes, counts)})
+        elif data.task == "multilabel":  # proteins carrying each label: a protein counts under each of its labels
+            row.update({c: int(n) for c, n in zip(data.classes, data.y[index].sum(axis=0))})
         elif data.y is not None:
             counts = np.bincount(data.y[index], minlength=len(data.classes))
             row.update({c: int(n) for c, n in zip(data.classes, counts)})

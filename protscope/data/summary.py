@@ -13,7 +13,8 @@ def summarise(data: ProteinData) -> dict:
         "name": data.name,
         "rows": len(data),
         "task": data.task,
-        "columns": {k: v for k, v in vars(data.columns).items() if v} if data.columns else {},
+        "columns": {k: ",".join(v) if isinstance(v, tuple) else v for k, v in vars(data.columns).items() if v}
+        if data.columns else {},
         "lengths": {"min": int(lengths.min()), "median": float(np.median(lengths)),
                     "mean": round(float(lengths.mean()), 1), "max": int(lengths.max())},
         "alphabet": residue_counts(data),
@@ -29,6 +30,11 @@ def summarise(data: ProteinData) -> dict:
         counts = np.bincount(scored, minlength=len(data.classes))
         summary["residues"] = {"total": int(lengths.sum()), "scored": int(scored.size)}
         summary["classes"] = _class_rows(data.classes, counts)
+    elif data.task == "multilabel":  # each label's share of proteins: a protein counts under every label it carries
+        per_protein = data.y.sum(axis=1)
+        summary["classes"] = _class_rows(data.classes, data.y.sum(axis=0), total=len(data))
+        summary["label_sets"] = {"none": int((per_protein == 0).sum()), "several": int((per_protein > 1).sum()),
+                                 "mean": round(float(per_protein.mean()), 3)}
     elif data.y is not None:
         summary["classes"] = _class_rows(data.classes, np.bincount(data.y, minlength=len(data.classes)))
     if data.file_split is not None:
@@ -43,8 +49,9 @@ def residue_counts(data: ProteinData) -> dict[str, int]:
     return {TOKEN_LETTERS[t]: int(counts[t]) for t in range(1, len(TOKEN_LETTERS))}
 
 
-def _class_rows(classes, counts) -> list[dict]:
-    total = max(int(counts.sum()), 1)
+def _class_rows(classes, counts, total: int = 0) -> list[dict]:
+    """`total`: what the fractions are of (default: the counts' sum)."""
+    total = max(int(total or counts.sum()), 1)
     return [{"class": c, "count": int(n), "fraction": round(int(n) / total, 4)}
             for c, n in zip(classes, counts)]
 
@@ -55,8 +62,12 @@ def format_summary(s: dict) -> str:
     if s["columns"]:
         out.append("  columns   " + ", ".join(f"{k}='{v}'" for k, v in s["columns"].items()))
     if "classes" in s:
-        out.append("  classes   " + "   ".join(f"{c['class']}: {c['count']:,} ({c['fraction']:.1%})"
-                                               for c in s["classes"]))
+        out.append(("  labels    " if "label_sets" in s else "  classes   ") + "   ".join(
+            f"{c['class']}: {c['count']:,} ({c['fraction']:.1%})" for c in s["classes"]))
+    if "label_sets" in s:  # multi-label: the shares above are of all proteins, and need not add up to 100 %
+        sets = s["label_sets"]
+        out.append(f"  per protein {sets['none']:,} carry no label, {sets['several']:,} more than one (mean "
+                   f"{sets['mean']:.2f} labels)")
     if "residues" in s:
         out.append(f"  residues  {s['residues']['total']:,} in all, {s['residues']['scored']:,} scored")
     if "values" in s:
@@ -79,8 +90,16 @@ def format_summary(s: dict) -> str:
 
 def composition_by_class(data: ProteinData) -> dict[str, np.ndarray]:
     """Mean amino-acid composition (fractions of the 20 standard residues) of each class; per-residue
-    tasks count the residues in each state, regression splits at the median value."""
+    tasks count the residues in each state, regression splits at the median value, and a multi-label
+    protein counts under each label it carries."""
     mask = data.mask
+    vocab = len(TOKEN_LETTERS)
+    if data.task == "multilabel":
+        per_protein = np.bincount(np.nonzero(mask)[0] * vocab + data.tokens[mask],
+                                  minlength=len(data) * vocab).reshape(len(data), vocab)  # (N, vocab)
+        counts = (data.y.T.astype(np.float64) @ per_protein)[:, 1:21]  # (L, 20): residues of each label's proteins
+        counts /= np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        return {str(name): counts[i] for i, name in enumerate(data.classes)}
     if data.task == "residue":
         group, mask = data.residue_y, mask & data.residue_mask
         names = data.classes
@@ -89,7 +108,6 @@ def composition_by_class(data: ProteinData) -> dict[str, np.ndarray]:
         group, names = np.broadcast_to(high[:, None], data.tokens.shape), ("below median", "at or above median")
     else:
         group, names = np.broadcast_to(data.y[:, None], data.tokens.shape), data.classes
-    vocab = len(TOKEN_LETTERS)
     counts = np.bincount(group[mask].astype(np.int64) * vocab + data.tokens[mask],
                          minlength=len(names) * vocab).reshape(len(names), vocab)[:, 1:21].astype(float)
     counts /= np.maximum(counts.sum(axis=1, keepdims=True), 1)

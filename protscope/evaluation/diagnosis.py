@@ -200,7 +200,9 @@ class _Facts:
 
 def chance_loss(task: str, classes) -> float | None:
     """Cross-entropy of a model that guesses uniformly (ln k): the loss that means "learned nothing".
-    Regression has no such reference."""
+    Multi-label BCE is averaged over the labels, each a yes/no guess: ln 2. Regression has no such reference."""
+    if task == "multilabel":
+        return math.log(2)
     return math.log(len(classes)) if task != "regression" and len(classes) > 1 else None
 
 

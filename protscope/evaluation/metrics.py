@@ -2,7 +2,8 @@
 
 Classification inputs are `y_true` (N,) int class indices 0..k-1 and `proba` (N, k) probabilities;
 for binary tasks column 1 is the positive class, and a 1-D `proba` is read as P(positive). Regression
-inputs are `y_true` (N,) and `y_pred` (N,) floats.
+inputs are `y_true` (N,) and `y_pred` (N,) floats. Multi-label inputs, (N, L) 0/1 and (N, L)
+probabilities, are scored by protscope.evaluation.multilabel.
 
 The trainer calls `compute_metrics` every epoch, so the scalar metrics come from one confusion matrix
 built with `np.bincount` and AUCs from one sort per class (300k residues take a few ms). They are
@@ -18,8 +19,10 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.metrics import precision_recall_curve, roc_curve
 
+from protscope.evaluation.multilabel import multilabel_metrics
+
 NAN = float("nan")
-TASKS = ("binary", "multiclass", "regression", "residue")
+TASKS = ("binary", "multiclass", "multilabel", "regression", "residue")
 MAX_CURVE_POINTS = 500
 CLASSIFICATION_KEYS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "mcc",
                        "roc_auc", "pr_auc", "log_loss")
@@ -34,6 +37,7 @@ SPREAD_KEYS = ("top_class", "top_class_share")
 MAIN_METRICS: dict[str, tuple[str, ...]] = {
     "binary": ("accuracy", "mcc", "roc_auc", "f1"),
     "multiclass": ("accuracy", "f1", "mcc"),
+    "multilabel": ("micro_f1", "macro_f1", "macro_roc_auc", "macro_ap", "subset_accuracy"),
     "regression": ("r2", "spearman", "rmse"),
     "residue": ("accuracy", "macro_f1", "mcc"),
 }
@@ -53,6 +57,8 @@ def compute_metrics(task: str, y_true, outputs, classes=()) -> dict[str, float]:
         return regression_metrics(y_true, outputs)
     if task == "residue":
         return residue_metrics(y_true, outputs, classes)
+    if task == "multilabel":
+        return multilabel_metrics(y_true, outputs, classes)
     raise ValueError(f"unknown task {task!r}; expected one of {TASKS}")
 
 

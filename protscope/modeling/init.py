@@ -8,6 +8,8 @@ the same seed gives the same weights; every bias starts at 0. `default` keeps Py
 initialisation and draws nothing. Normalisation layers (LayerNorm, BatchNorm) are always left at
 weight 1 and bias 0, even with `zeros`: they rescale activations, they are not what the lesson is about.
 Each entry names its torch.nn.init function, so ProtScope and the exported script make the same call.
+The He (Kaiming) gain follows each layer's own activation: an MLP's hidden layers each take their
+block's (they may differ per layer, ModelConfig.activations), every other layer the model's.
 """
 from __future__ import annotations
 
@@ -16,11 +18,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from protscope.modeling.layers import ACTIVATION_LAYERS
+
 # Nonlinearities torch.nn.init.calculate_gain knows; any other activation (elu, gelu, silu) counts as relu.
 GAINS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear", "selu")
 LEAKY_SLOPE = 0.01  # nn.LeakyReLU's default negative slope, which the leaky_relu gain depends on
 WEIGHTED = (nn.Linear, nn.Conv1d, nn.Embedding)  # layers whose `weight` is initialised
 RECURRENT = (nn.GRU, nn.LSTM)  # their weight_ih_l* and weight_hh_l* (tanh cells: they use the tanh gain)
+ACTIVATION_NAMES = {cls: name for name, cls in ACTIVATION_LAYERS.items()}
 
 
 @dataclass(frozen=True)
@@ -43,11 +48,16 @@ class InitSpec:
         getattr(nn.init, self.function)(weight, **self.arguments(std, nonlinearity),
                                         **({"generator": generator} if self.random else {}))
 
-    def export_line(self, std: float, nonlinearity: str) -> str:
-        """The same call in the exported script, for a weight `w` whose gain's name is in `nonlinearity`."""
-        args = [f"{k}={'nonlinearity' if k == 'nonlinearity' else repr(v)}"
+    def export_line(self, std: float, nonlinearity: str, per_layer: bool = False) -> str:
+        """The same call in the exported script, for a weight `w` whose gain's name is in `nonlinearity`; with
+        `per_layer` gains, the leaky ReLU slope `a` follows that name too."""
+        slope = f'{LEAKY_SLOPE!r} if nonlinearity == "leaky_relu" else 0'
+        args = [f"{k}={'nonlinearity' if k == 'nonlinearity' else slope if k == 'a' and per_layer else repr(v)}"
                 for k, v in self.arguments(std, nonlinearity).items()]
-        return f"nn.init.{self.function}(" + ", ".join(["w", *args, *["generator=generator"] * self.random]) + ")"
+        call, args = f"nn.init.{self.function}(", ["w", *args, *["generator=generator"] * self.random]
+        if per_layer and "nonlinearity" in self.reads:  # the slope's expression is long: the rest on a new line
+            return call + ", ".join(args[:2]) + ",\n" + " " * len(call) + ", ".join(args[2:]) + ")"
+        return call + ", ".join(args) + ")"
 
 
 INITIALISERS: dict[str, InitSpec] = {
@@ -76,11 +86,23 @@ INITIALISERS: dict[str, InitSpec] = {
 
 
 def init_activation(cfg) -> str:
-    """The activation whose gain the He (Kaiming) initialisers use for a ModelConfig: its own where the
-    model has one (MLP, CNN, Transformer), else linear (a linear model; an RNN's head)."""
-    from protscope.modeling.models import MODELS
+    """The activation whose gain the He (Kaiming) initialisers use for a ModelConfig's layers outside an MLP
+    block: the model's where it has one (MLP, CNN, Transformer), else linear (a linear model; an RNN's head).
+    With per-layer activations, the last hidden layer's: the output layer reads what it outputs."""
+    from protscope.modeling.models import MODELS, hidden_activations
 
-    return cfg.activation if "activation" in MODELS[cfg.name].params else "linear"
+    params = MODELS[cfg.name].params
+    if "activations" in params and cfg.hidden:
+        return hidden_activations(cfg, len(cfg.hidden))[-1]
+    return cfg.activation if "activation" in params else "linear"
+
+
+def block_activations(model: nn.Module) -> dict[nn.Module, str]:
+    """{layer: its activation's name} for each layer that sits in a block with its own activation module (an
+    MLP hidden layer's `linear` and `activation`), whatever the other layers use."""
+    return {m.linear: ACTIVATION_NAMES[type(m.activation)] for m in model.modules()
+            if isinstance(getattr(m, "linear", None), nn.Linear) and type(getattr(m, "activation", None))
+            in ACTIVATION_NAMES}
 
 
 def gain_name(activation: str) -> str:
@@ -101,12 +123,14 @@ def initialised_weights(module: nn.Module, activation: str) -> list[tuple[torch.
 @torch.no_grad()
 def apply_init(model: nn.Module, name: str, std: float, activation: str,
                generator: torch.Generator | None) -> nn.Module:
-    """Initialise `model` in place by INITIALISERS[name], drawing from `generator` (on the model's device)."""
+    """Initialise `model` in place by INITIALISERS[name], drawing from `generator` (on the model's device).
+    `activation` gives the He gain of every layer except those in a block with an activation of its own."""
     spec = INITIALISERS[name]
     if not spec.function:
         return model
+    own = block_activations(model)
     for module in model.modules():
-        weights = initialised_weights(module, activation)
+        weights = initialised_weights(module, own.get(module, activation))
         for weight, nonlinearity in weights:
             spec.draw(weight, std, nonlinearity, generator)
         if weights:  # the biases of the same layers: none in normalisation layers

@@ -47,10 +47,10 @@ class MLP(nn.Module):
         self.scale = Standardize(dims.in_features) if dims.standardize else None
         self.flatten = dims.level == "residue" and not dims.per_residue
         width = dims.in_features * (dims.seq_len if self.flatten else 1)
-        blocks = []
-        for size in cfg.hidden if hidden is None else hidden:
+        blocks, sizes = [], cfg.hidden if hidden is None else hidden
+        for size, activation in zip(sizes, hidden_activations(cfg, len(sizes)) if sizes else ()):
             norm = {"batch": nn.BatchNorm1d(size), "layer": nn.LayerNorm(size)}.get(cfg.norm, nn.Identity())
-            blocks.append(_Block(nn.Linear(width, size), norm, ACTIVATION_LAYERS[cfg.activation](),
+            blocks.append(_Block(nn.Linear(width, size), norm, ACTIVATION_LAYERS[activation](),
                                  SeededDropout(cfg.dropout, generator), cfg.residual and width == size))
             width = size
         self.blocks = nn.Sequential(*blocks)
@@ -66,6 +66,13 @@ class MLP(nn.Module):
         if self.flatten:
             x = nn.functional.pad(x, (0, 0, 0, self.dims.seq_len - x.shape[1])).flatten(1)  # (B, seq_len * C)
         return self.head(self.blocks(x))
+
+
+def hidden_activations(cfg, layers: int) -> tuple[str, ...]:
+    """The activation of each of an MLP's `layers` hidden layers: `activations` (one per layer, or one name
+    for all), else `activation` for all. ModelConfig.check refuses other lengths."""
+    names = cfg.activations or (cfg.activation,)
+    return names * layers if len(names) == 1 else tuple(names)
 
 
 class _Block(nn.Module):
@@ -206,7 +213,7 @@ def _window_mlp(cfg, dims, generator=None):
     return MLP(cfg, dims, generator)
 
 
-HIDDEN_LAYERS = ("hidden", "activation", "norm", "dropout", "residual")  # what each MLP hidden layer reads
+HIDDEN_LAYERS = ("hidden", "activation", "activations", "norm", "dropout", "residual")  # each MLP hidden layer's
 SEQUENCE_INPUTS = dict(token_params=("embedding_dim",), pooled_params=("pooling",))  # _SequenceModel's reads
 
 MODELS: dict[str, ModelSpec] = {

@@ -2,8 +2,9 @@
 
 Every scheduler except reduce-on-plateau steps once per optimizer update; their periods are given
 in epochs and converted with the number of updates per epoch, so the curve is the same whatever
-the batch size. `lr_schedule` steps the real torch scheduler on a dummy parameter: the preview is
-exactly what training will do. Each spec declares the config fields its builder reads.
+the batch size (the plain warm-up's length is in updates, as the course's exercise states it).
+`lr_schedule` steps the real torch scheduler on a dummy parameter: the preview is exactly what
+training will do. Each spec declares the config fields its builder reads.
 """
 from __future__ import annotations
 
@@ -158,6 +159,7 @@ class SchedulerSpec:
     build: Callable[..., object]  # build(optimizer, cfg, lr, epochs, steps_per_epoch) -> scheduler or None
     params: tuple[str, ...] = ()  # SchedulerConfig fields the builder reads
     per_epoch: bool = False  # stepped once per epoch with the monitored metric
+    in_updates: tuple[str, ...] = ()  # params counted in optimizer updates rather than epochs
 
 
 def _warmup_cosine(opt, c, lr, epochs, spe):
@@ -167,6 +169,12 @@ def _warmup_cosine(opt, c, lr, epochs, spe):
         return cosine
     warmup = sched.LinearLR(opt, start_factor=1e-3, end_factor=1.0, total_iters=warm)
     return sched.SequentialLR(opt, [warmup, cosine], milestones=[warm])
+
+
+def _warmup(opt, c, lr, epochs, spe):
+    start, steps = c.warmup_start_lr, c.warmup_steps
+    # LambdaLR multiplies lr by the factor: start at update 0, rising in a straight line to lr at `steps`, then lr.
+    return sched.LambdaLR(opt, lambda update: (start + (lr - start) * min(update, steps) / steps) / lr)
 
 
 SCHEDULERS: dict[str, SchedulerSpec] = {
@@ -186,6 +194,9 @@ SCHEDULERS: dict[str, SchedulerSpec] = {
                       ("min_lr",)),
         SchedulerSpec("warmup_cosine", "Linear warm-up, then cosine", "Ramp up for warmup_epochs, then cosine "
                       "down to min_lr.", _warmup_cosine, ("warmup_epochs", "min_lr")),
+        SchedulerSpec("warmup", "Linear warm-up, then constant", "Start at warmup_start_lr and rise in a straight "
+                      "line to the learning rate over warmup_steps updates; then keep it.", _warmup,
+                      ("warmup_steps", "warmup_start_lr"), in_updates=("warmup_steps",)),
         SchedulerSpec("onecycle", "One-cycle", "Rise to max_lr, then anneal far below the start (Smith 2018).",
                       lambda o, c, lr, e, spe: sched.OneCycleLR(o, max_lr=c.max_lr, total_steps=e * spe,
                                                                 pct_start=c.pct_start, cycle_momentum=False),
@@ -214,14 +225,19 @@ def lr_schedule(config, steps_per_epoch: int, max_points: int = 2000) -> tuple[n
     """(epoch, learning rate) at every optimizer update of a run, from the real torch scheduler.
 
     Periods are in epochs, so for long runs fewer updates per epoch are simulated (at most
-    `max_points` in all): same curve, less work. Reduce-on-plateau depends on validation results,
-    so its preview is the constant starting rate.
+    `max_points` in all): same curve, less work; lengths in updates (`in_updates`) shrink in proportion,
+    to the nearest simulated update. Reduce-on-plateau depends on validation results, so its preview is
+    the constant starting rate.
     """
     epochs = config.training.epochs
     spe = max(1, min(steps_per_epoch, math.ceil(max_points / epochs)))
+    cfg, share = config.scheduler, spe / max(steps_per_epoch, 1)
+    if share < 1:
+        cfg = cfg.replace(**{name: max(1, round(getattr(cfg, name) * share))
+                             for name in SCHEDULERS[cfg.name].in_updates})
     model = nn.Linear(2, 2)
     optimizer = make_optimizer(model, config.optimizer)
-    scheduler = make_scheduler(optimizer, config.scheduler, config.optimizer.lr, epochs, spe)
+    scheduler = make_scheduler(optimizer, cfg, config.optimizer.lr, epochs, spe)
     stepwise = scheduler is not None and not SCHEDULERS[config.scheduler.name].per_epoch
     rates = []
     for _ in range(epochs * spe):

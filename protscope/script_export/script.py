@@ -5,7 +5,7 @@ imports only torch, numpy, pandas and the standard library and trains the same m
 settings, for a student to read and run by hand. It is put together from small templates, one per
 choice, so it holds only what this config needs. In a template, `$name` is the Python literal of the
 config field `name` (field names are unique across sections) or a value given to `fill`. Per-residue
-tasks and choices the script cannot express raise ProtScopeError, never a script that trains something
+and multi-label tasks and choices the script cannot express raise ProtScopeError, never a script that trains something
 else. With PROTSCOPE_EXPORT_DRY=1 set, a script builds everything, then stops before training.
 """
 from __future__ import annotations
@@ -13,41 +13,34 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from string import Template
 
 from protscope.config.relevance import relevant_fields
 from protscope.config.run_config import SECTIONS, RunConfig
 from protscope.data.columns import SPLIT_VALUES
 from protscope.errors import ProtScopeError
-from protscope.modeling.init import INITIALISERS, gain_name, init_activation
 from protscope.modeling.layers import ACTIVATION_LAYERS
 from protscope.modeling.losses import AUTO, loss_name, output_size
 from protscope.modeling.optim import OPTIMIZERS, keyword_args
+from protscope.script_export.model_code import MODELS, NORMS, model_part
 from protscope.script_export.templates import (
-    CNN,
     COMPOSITION,
     DATA,
     EVALUATE,
     FILE_SPLIT,
-    INIT,
-    LINEAR,
     LOOP,
     LOSSES,
-    MLP,
     PER_RESIDUE,
     POOL,
     RANDOM_SPLIT,
-    RNN,
     STANDARDIZE,
-    TRANSFORMER,
+    fill,
+    literal,
 )
 
 DRY_RUN_VARIABLE = "PROTSCOPE_EXPORT_DRY"  # set: the script builds everything, prints the model size, stops
-MODELS = {"linear": "Linear", "mlp": "MLP", "cnn": "CNN", "rnn": "RNN", "transformer": "Transformer"}
 KMER_LENGTH = {"aac": 1, "aac_length": 1, "dpc": 2}  # composition encodings: the length of the runs they count
 LOG_LENGTH = ("lengths = torch.tensor([float(len(t)) for t in tokens])\n"
               "features = torch.cat([features, lengths.log().unsqueeze(1)], 1)  # and the log of each length")
-NORMS = {"none": "", "batch": "nn.BatchNorm1d(size)", "layer": "nn.LayerNorm(size)"}
 RNN_CELLS = ("gru", "lstm")  # written as nn.GRU and nn.LSTM
 SCHEDULERS = {  # as in protscope.modeling.optim: periods in epochs times `steps`, the optimizer updates per epoch
     "step": "scheduler = lr_scheduler.StepLR(optimizer, step_size=$step_size * steps, gamma=$gamma)",
@@ -60,6 +53,8 @@ SCHEDULERS = {  # as in protscope.modeling.optim: periods in epochs times `steps
         if warmup > 0:
             scheduler = lr_scheduler.SequentialLR(optimizer, [lr_scheduler.LinearLR(
                 optimizer, start_factor=1e-3, total_iters=warmup), scheduler], milestones=[warmup])""",
+    "warmup": "scheduler = lr_scheduler.LambdaLR(optimizer, lambda update: ($warmup_start_lr + ($lr - $warmup_start_lr)"
+              "\n    * min(update, $warmup_steps) / $warmup_steps) / $lr)  # a straight line up to lr, then lr",
     "onecycle": "scheduler = lr_scheduler.OneCycleLR(optimizer, max_lr=$max_lr, total_steps=EPOCHS * steps,\n"
                 "                                    pct_start=$pct_start, cycle_momentum=False)",
     "cyclic": "scheduler = lr_scheduler.CyclicLR(optimizer, base_lr=$lr, max_lr=$max_lr, cycle_momentum=False,\n"
@@ -68,23 +63,6 @@ SCHEDULERS = {  # as in protscope.modeling.optim: periods in epochs times `steps
                "patience=$plateau_patience)",
 }
 MONITORS = {"val_loss": ("val_loss", "min"), "val_accuracy": ("val_score", "max"), "val_r2": ("val_score", "max")}
-
-
-def fill(template: str, values: dict, **extra) -> str:
-    """The dedented template with each `$name` replaced. A multi-line value is indented like the line it
-    replaces into; a line that held only a `$name` whose value is empty is dropped."""
-    values, lines = {**values, **extra}, []
-    for line in textwrap.dedent(template).strip("\n").split("\n"):
-        lead = line[:len(line) - len(line.lstrip())]
-        text = Template(line).substitute({k: str(val).replace("\n", "\n" + lead) for k, val in values.items()})
-        if text.strip() or not line.strip():
-            lines.append(text)
-    return "\n".join(lines)
-
-
-def literal(value) -> str:
-    """Python source for a config value; strings (and lists of them) in double quotes, like the rest."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (str, list)) else repr(value)
 
 
 def unsupported(what: str, fix: str) -> ProtScopeError:
@@ -99,8 +77,9 @@ def pytorch_script(config: RunConfig, data_path: str, columns: dict, task: str, 
     """
     check(config, task, bool(columns.get("split")), data_path)
     if task not in ("binary", "multiclass", "regression"):
-        raise unsupported(f"the '{task}' task, only per-protein tasks (binary, multiclass, regression)",
-                          "train per-residue models in ProtScope itself")
+        raise unsupported(f"the '{task}' task, only per-protein tasks with one label (binary, multiclass, "
+                          "regression)", f"train {'multi-label' if task == 'multilabel' else 'per-residue'} models "
+                                         "in ProtScope itself")
     if not columns.get("sequence") or not columns.get("label"):
         raise ProtScopeError("the export needs the sequence and label columns", fix="name both in `columns`")
     if task != "regression" and len(classes) < 2:
@@ -226,38 +205,10 @@ def encoding_part(config: RunConfig, v: dict) -> str:
     return fill(PER_RESIDUE, v, pad="", onehot=onehot, in_features="IN_FEATURES = 21")
 
 
-def model_part(config: RunConfig, out: int, v: dict) -> list[str]:
-    m, tokens = config.model, config.encoding.name == "tokens"
-    conv = f"self.convs.append(nn.Conv1d(width, {m.channels}, {m.kernel_size}, padding={m.kernel_size} // 2))"
-    if m.dilation > 1:
-        conv = (f"dilation = {m.dilation}**i  # layer i spaces its filter taps this far apart\n"
-                f"self.convs.append(nn.Conv1d(width, {m.channels}, {m.kernel_size}, dilation=dilation,\n"
-                f"                            padding=dilation * ({m.kernel_size} // 2)))")
-    layer = ["nn.Linear(width, size)", NORMS[m.norm], v["act"], f"nn.Dropout({m.dropout!r})" if m.dropout else ""]
-    v = {**v, "conv": conv, "i": "i" if m.dilation > 1 else "_", "layer": ", ".join(filter(None, layer)),
-         "pool": m.pooling, "cell": m.rnn_cell.upper(),
-         "embed": f"nn.Embedding(in_features, {m.embedding_dim}, padding_idx=0)  # a learned vector per token"
-         if tokens else "nn.Identity()  # the one-hot channels go straight in",
-         "width": m.embedding_dim if tokens else "in_features",
-         "apply": "h = layer(x)\nx = x + h if h.shape == x.shape else h  # residual: add the input (same sizes)"
-         if m.residual else "x = layer(x)"}
-    parts = [fill(POOL[m.pooling], v)] if m.name in ("cnn", "rnn", "transformer") else []
-    parts.append(fill({"linear": LINEAR, "mlp": MLP, "cnn": CNN, "rnn": RNN, "transformer": TRANSFORMER}[m.name], v))
-    parts[0] = "# --- model ---\n" + parts[0]
-    model = f"{MODELS[m.name]}(IN_FEATURES, {out})"
-    if m.init != "default":  # drawn on the CPU before the move, as ProtScope does on a CPU
-        spec, gain = INITIALISERS[m.init], gain_name(init_activation(m))
-        parts.append(fill(INIT, v, init_doc=textwrap.fill(f"{spec.title}: {spec.help}", 100),
-                          nonlinearity=literal(gain), init_weight=spec.export_line(m.init_std, gain)))
-        model = f"initialise({model})"
-    return parts + [f"model = {model}.to(DEVICE)\n"
-                    'print("parameters:", sum(p.numel() for p in model.parameters() if p.requires_grad))']
-
-
 def loss_part(config: RunConfig, task: str, n_classes: int, out: int, v: dict) -> str:
     c, name = config.loss, loss_name(config.loss, task)
     key = "focal1" if name == "focal" and out == 1 else name  # as in ProtScope, binary focal takes no class weights
-    weighted = task != "regression" and c.class_weights != "none" and key in ("bce", "ce", "focal")
+    weighted = task != "regression" and c.class_weights != "none" and key in ("bce", "ce", "focal", "harmonic")
     text = ""
     if weighted and c.class_weights == "balanced":
         text += ('counts = np.bincount(y[rows["train"]], minlength=len(CLASSES))  # balanced: n / (k * count)\n'
@@ -286,7 +237,7 @@ def optimizer_part(config: RunConfig, v: dict) -> str:
     text = f"optimizer = torch.optim.{spec.torch_class.__name__}(model.parameters(), {args})"
     if s.name == "none":
         return text
-    if s.name != "plateau":
+    if re.search(r"\bsteps\b", SCHEDULERS[s.name]):  # its periods are in epochs
         steps = 'math.ceil(len(rows["train"]) / BATCH_SIZE)'
         steps = f"min({steps}, {t.max_batches})" if t.max_batches else steps
         steps = f"math.ceil({steps} / {t.accumulation})" if t.accumulation > 1 else steps
@@ -311,7 +262,10 @@ def loop_part(config: RunConfig, v: dict) -> str:
     total = "(loss + penalty)" if penalties else "loss"
     if t.accumulation > 1:
         step = [f"if i % {t.accumulation} == 0 or i == len(batches):", *("    " + line for line in step)]
-        total = f"({total} / {t.accumulation})"
+        total = f"({total} * share)"
+        update += [f"group = batches[(i - 1) // {t.accumulation} * {t.accumulation}:][:{t.accumulation}]  # this "
+                   "update's batches (an epoch's last group may be smaller)",
+                   "share = len(index) / sum(len(b) for b in group)  # so the group's gradient is one big batch's"]
     update += [f"{total}.backward()" + f"  # gradients add up over {t.accumulation} batches" * (t.accumulation > 1)]
     update += step
     monitor, mode = MONITORS.get(t.monitor, ("val_loss", "min"))

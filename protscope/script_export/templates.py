@@ -1,8 +1,31 @@
 """The code snippets `protscope.script_export.script` puts together into a standalone training script.
 
-Each is a template: `$name` marks are filled in from the run config, and each one is copied verbatim
-into the scripts that need it, so they are written for a student to read.
+Each is a template: `$name` marks are filled in from the run config (`fill`), and each one is copied
+verbatim into the scripts that need it, so they are written for a student to read.
 """
+from __future__ import annotations
+
+import json
+import textwrap
+from string import Template
+
+
+def fill(template: str, values: dict, **extra) -> str:
+    """The dedented template with each `$name` replaced. A multi-line value is indented like the line it
+    replaces into; a line that held only a `$name` whose value is empty is dropped."""
+    values, lines = {**values, **extra}, []
+    for line in textwrap.dedent(template).strip("\n").split("\n"):
+        lead = line[:len(line) - len(line.lstrip())]
+        text = Template(line).substitute({k: str(val).replace("\n", "\n" + lead) for k, val in values.items()})
+        if text.strip() or not line.strip():
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def literal(value) -> str:
+    """Python source for a config value; strings (and lists of them) in double quotes, like the rest."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (str, list)) else repr(value)
+
 
 DATA = r'''
     # --- data: one protein per row -----------------------------------------------------------------
@@ -78,8 +101,8 @@ POOL = {"mean": '''
         return h.masked_fill(~mask.unsqueeze(-1), float("-inf")).amax(1)
 '''}
 LINEAR = '''
-    class Linear(nn.Linear):
-        """One weight per input feature: logistic (or linear) regression."""
+    class Linear($head):
+        """$linear_doc"""
 
         def forward(self, x, mask):
             return super().forward(x.flatten(1))
@@ -91,10 +114,10 @@ MLP = '''
         def __init__(self, in_features, out_features):
             super().__init__()
             self.hidden, width = nn.ModuleList(), in_features
-            for size in $hidden:
+            $hidden_loop
                 self.hidden.append(nn.Sequential($layer))
                 width = size
-            self.head = nn.Linear(width, out_features)
+            self.head = $head(width, out_features)
 
         def forward(self, x, mask):
             x = x.flatten(1)
@@ -115,7 +138,7 @@ CNN = '''
                 width = $channels
             self.activation = $act
             self.dropout = nn.Dropout($dropout)
-            self.head = nn.Linear($channels, out_features)
+            self.head = $head($channels, out_features)
 
         def forward(self, x, mask):
             h = self.embed(x).transpose(1, 2)  # (batch, channels, length)
@@ -135,7 +158,7 @@ RNN = '''
                 self.rnns.append(nn.$cell(width, $rnn_hidden, batch_first=True, bidirectional=True))
                 width = 2 * $rnn_hidden
             self.dropout = nn.Dropout($dropout)
-            self.head = nn.Linear(width, out_features)
+            self.head = $head(width, out_features)
 
         def forward(self, x, mask):
             h, lengths = self.embed(x), mask.sum(1).cpu()
@@ -182,7 +205,7 @@ TRANSFORMER = '''
             self.layers = nn.ModuleList(EncoderLayer() for _ in range($layers))
             self.norm = nn.LayerNorm($d_model)
             self.dropout = nn.Dropout($dropout)
-            self.head = nn.Linear($d_model, out_features)
+            self.head = $head($d_model, out_features)
 
         def forward(self, x, mask):
             h = self.project(self.embed(x))
@@ -196,9 +219,10 @@ INIT = '''
         """$init_doc
         Every bias starts at 0; normalisation layers keep their weight 1 and bias 0."""
         generator = torch.Generator().manual_seed(SEED)  # as ProtScope: drawn from the seed's own generator
+        $layer_gains
         for module in model.modules():
             if isinstance(module, (nn.Linear, nn.Conv1d, nn.Embedding)):
-                weights, nonlinearity = [module.weight], $nonlinearity
+                weights, nonlinearity = [module.weight], $linear_gain
             elif isinstance(module, (nn.GRU, nn.LSTM)):  # tanh cells: their input and hidden matrices
                 weights = [w for name, w in module.named_parameters(recurse=False) if name.startswith("weight_")]
                 nonlinearity = "tanh"
@@ -216,12 +240,30 @@ INIT = '''
                     module.weight[module.padding_idx] = 0  # the padding token's vector stays all zero
         return model
 '''
+HARMONIC = '''
+    class HarmonicHead(nn.Linear):
+        """The harmonic loss's output layer (Baek et al. 2025): weight row i is class i's centre, and the
+        logits are -n * log(distance to each centre), so their softmax is p_i = d_i**-n / sum_j d_j**-n."""
+
+        def __init__(self, in_features, out_features):
+            super().__init__(in_features, out_features, bias=False)
+            self.n = $exponent
+
+        def forward(self, x):
+            w = self.weight
+            squared = (x * x).sum(-1, keepdim=True) - 2 * x @ w.T + (w * w).sum(-1)  # squared distances
+            return -0.5 * self.n * torch.log(squared.clamp(min=0) + 1e-8)
+'''
 LOSSES = {
     "mse": "return F.mse_loss(logits.squeeze(-1), y)",
     "l1": "return F.l1_loss(logits.squeeze(-1), y)",
     "huber": "return F.huber_loss(logits.squeeze(-1), y, delta=$huber_delta)",
+    "msle": '''
+        """Mean squared logarithmic error; predictions below 0 count as 0, as in ProtScope and Keras."""
+        return F.mse_loss(torch.log1p(logits.squeeze(-1).clamp(min=0)), torch.log1p(y))''',
     "bce": "return F.binary_cross_entropy_with_logits(logits.squeeze(-1), y.float()$pos_weight)",
     "ce": "return F.cross_entropy(logits, y$weight$label_smoothing)",
+    "harmonic": "return F.cross_entropy(logits, y$weight$label_smoothing)  # on HarmonicHead's logits",
     "focal1": '''
         """Focal loss (Lin et al. 2017): BCE times (1 - p_true)**gamma, to down-weight easy examples."""
         y, logits = y.float(), logits.squeeze(-1)

@@ -30,7 +30,7 @@ class DeviceData:
 
     tokens: torch.Tensor  # (N, L) uint8
     lengths: torch.Tensor  # (N,) int64
-    y: torch.Tensor | None  # (N,) int64 classes or float32 values
+    y: torch.Tensor | None  # (N,) int64 classes or float32 values; (N, labels) float32 0/1 for multi-label
     residue_y: torch.Tensor | None  # (N, L) uint8
     residue_mask: torch.Tensor | None  # (N, L) bool
     features: torch.Tensor | None = None  # (N, F) precomputed per-protein encoding
@@ -40,7 +40,7 @@ class DeviceData:
 class Batch:
     x: torch.Tensor  # encoded input: (B, F), (B, L, C) or (B, L) tokens
     mask: torch.Tensor | None  # (B, L) bool: real residues (None for per-protein features)
-    target: torch.Tensor | None  # (B,) per protein, or (B, L) per residue
+    target: torch.Tensor | None  # (B,) per protein, (B, labels) multi-hot, or (B, L) per residue
     scored: torch.Tensor | None  # (B, L) bool: residues in the loss (per-residue tasks)
     index: torch.Tensor  # (B,) rows of the dataset
 
@@ -124,7 +124,7 @@ def make_batch(dd: DeviceData, rows: np.ndarray, encoding_cfg) -> Batch:
 
 
 def select(logits: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-    """Logits and targets of the predictions that count: (N, out) and (N,).
+    """Logits and targets of the predictions that count: (N, out) and (N,), or (N, labels) multi-hot targets.
 
     Per protein that is every row; per residue, only scored residues (no padding, no unresolved).
     """

@@ -1,8 +1,9 @@
 """Checkpoints: weights plus everything needed to rebuild and use the model, and nothing that runs.
 
 A checkpoint holds the weights, the run config, the token alphabet, the label mapping, the model's
-shapes and the metrics. It is loaded with `torch.load(weights_only=True)`, so a crafted file
-cannot execute code, and the model is rebuilt from the checkpoint alone.
+shapes and the metrics; the output layer a loss brings (the harmonic loss's) is rebuilt from the config.
+It is loaded with `torch.load(weights_only=True)`, so a crafted file cannot execute code, and the model
+is rebuilt from the checkpoint alone.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import torch
 from protscope.alphabet import TOKEN_LETTERS
 from protscope.config.run_config import RunConfig
 from protscope.errors import ProtScopeError
+from protscope.modeling.losses import with_loss_head
 from protscope.modeling.models import ModelDims, build_model
 
 FORMAT = "protscope-checkpoint-1"
@@ -51,6 +53,6 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu"):
         raise ProtScopeError("the checkpoint uses a different amino-acid alphabet", where=str(path),
                              fix="retrain the model with this version of ProtScope")
     config = RunConfig.from_dict(payload["config"])
-    model = build_model(config.model, ModelDims(**payload["dims"]))
+    model = with_loss_head(build_model(config.model, ModelDims(**payload["dims"])), config.loss, config.data.task)
     model.load_state_dict(payload["state_dict"])
     return model.to(device).eval(), config, payload

@@ -26,7 +26,7 @@ class Predictions:
     split: str
     rows: np.ndarray  # (P,) dataset rows, in the order predicted
     outputs: np.ndarray  # (N, k) probabilities or (N,) values; N = P, or residues when per-residue
-    y_true: np.ndarray | None  # (N,)
+    y_true: np.ndarray | None  # (N,); multi-label: (N, L) 0/1, with `outputs` (N, L) each label's probability
     protein: np.ndarray | None = None  # per-residue: (N,) index into `rows`
     position: np.ndarray | None = None  # per-residue: (N,) 0-based residue position
     loss: float = float("nan")

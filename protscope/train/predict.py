@@ -1,8 +1,9 @@
 """Predict new sequences with a trained checkpoint; bad sequences are reported per row, not fatal.
 
 Used by `python -m protscope predict` and the dashboard's Predict page. Each good sequence gets the
-predicted class (or value) and the probability of every class; per-residue models give one
-letter per residue. Sequences longer than the model's training width are cut to it, and say so.
+predicted class (or value) and the probability of every class; multi-label models give every label's
+probability and the set of labels at P >= 0.5 ("membrane;enzyme", or "none"); per-residue models give
+one letter per residue. Sequences longer than the model's training width are cut to it, and say so.
 """
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import numpy as np
 from protscope import alphabet
 from protscope.data.composition import nucleotide_rows
 from protscope.data.dataset import ProteinData
+from protscope.data.multilabel import label_text
 from protscope.device import resolve_device
+from protscope.evaluation.multilabel import THRESHOLD as MULTILABEL_THRESHOLD
 from protscope.train.batches import to_device
 from protscope.train.checkpoint import load_checkpoint
 from protscope.train.inference import predict
@@ -91,6 +94,9 @@ def predict_sequences(checkpoint: str, ids: list[str], sequences: list[str], dev
             record["confidence"] = float(probs.max(1).mean())
         elif task == "regression":
             record["prediction"] = float(out.outputs[k])
+        elif task == "multilabel":  # every label at P >= 0.5, ';'-separated as in a label column; none: no label
+            record["prediction"] = label_text(out.outputs[k:k + 1] >= MULTILABEL_THRESHOLD, classes)[0]
+            record.update({f"p_{c}": float(p) for c, p in zip(classes, out.outputs[k])})
         else:
             record["prediction"] = classes[int(out.outputs[k].argmax())]
             record.update({f"p_{c}": float(p) for c, p in zip(classes, out.outputs[k])})

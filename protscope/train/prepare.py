@@ -17,7 +17,7 @@ from protscope.data.splits import Split
 from protscope.device import resolve_device, resolve_precision
 from protscope.modeling.encodings import ENCODINGS
 from protscope.modeling.init import apply_init, init_activation
-from protscope.modeling.losses import make_loss, output_size
+from protscope.modeling.losses import check_targets, make_loss, output_size, with_loss_head
 from protscope.modeling.models import ModelDims, build_model
 from protscope.modeling.optim import OPTIMIZERS, make_optimizer
 from protscope.train.batches import DeviceData, to_device
@@ -90,9 +90,10 @@ def prepare(config: RunConfig, data: ProteinData, split: Split) -> Prepared:
     dims = model_dims(config, data)
     generator = torch.Generator(device=device)
     generator.manual_seed(t.seed)
+    check_targets(config.loss, data.task, data.y)
     with _INIT_LOCK:
         torch.manual_seed(t.seed)
-        model = build_model(config.model, dims, generator).to(device)
+        model = with_loss_head(build_model(config.model, dims, generator), config.loss, data.task).to(device)
     apply_init(model, config.model.init, config.model.init_std, init_activation(config.model), generator)
     loss_fn = make_loss(config.loss, data.task, len(data.classes), train_labels(data, rows["train"]), device)
     dd = to_device(data, device, config.encoding)

@@ -29,7 +29,7 @@ from protscope.device import release_free_memory
 from protscope.errors import ProtScopeError
 from protscope.evaluation.metrics import compute_metrics, higher_is_better
 from protscope.modeling.layers import count_parameters
-from protscope.modeling.losses import to_outputs
+from protscope.modeling.losses import check_targets, check_weights, to_outputs
 from protscope.modeling.optim import SCHEDULERS, make_scheduler
 from protscope.run_folder import RunFolder
 from protscope.status import Status
@@ -85,6 +85,8 @@ class Trainer:
     def __init__(self, config: RunConfig, data: ProteinData, split: Split | None = None,
                  run_dir: str | Path | None = None, run_id: str | None = None):
         self.config = config.resolve(data.task)  # refuses impossible combinations now, not in the thread
+        check_targets(self.config.loss, data.task, data.y)  # and labels the loss cannot take (MSLE: below 0)
+        check_weights(self.config.loss, data.task, len(data.classes))  # and weights that miss a class or label
         self.data = data
         self.split = split or make_split(data, self.config.data)
         self.run_id = run_id or new_run_id()
@@ -206,6 +208,8 @@ class Trainer:
         model.train()
         order = batch_indices(self.data.lengths, p.rows["train"], t.batch_size, p.rng, t.length_bucketing)
         order = order[:n_batches]
+        # proteins per group of `accumulation` batches: the last group of an epoch may be smaller
+        group_sizes = [sum(len(r) for r in order[g:g + t.accumulation]) for g in range(0, len(order), t.accumulation)]
         weights = [w for w in model.parameters() if w.ndim > 1]
         losses, counts, norms, outputs, targets = [], [], [], [], []
         start = last_report = time.perf_counter()
@@ -222,8 +226,8 @@ class Trainer:
                 loss = p.loss_fn(chosen, target)
             penalty = regularisation(weights, t.l1, p.l2_in_loss)
             total = loss + penalty if penalty is not None else loss
-            if t.accumulation > 1:
-                total = total / t.accumulation
+            if t.accumulation > 1:  # this batch's share of its group, so the group's update is the big batch's
+                total = total * (len(rows) / group_sizes[(i - 1) // t.accumulation])
             (scaler.scale(total) if scaler else total).backward()
             if updating:
                 update = i // t.accumulation
