@@ -1,6 +1,7 @@
 """ProtScope dashboard entry point: `streamlit run dashboard/app.py` (or `make run`).
 
-Five pages in the order of the course's workflow: choose data, train, evaluate, compare, predict.
+Five pages in the order of the course's workflow (choose data, train, evaluate, compare, predict), and the
+Lessons: the course's exercises, one click each.
 Everything the session holds (data, settings, live run) is its Workspace (dashboard/logic/workspace.py),
 kept by dashboard/session.py across pages, reloads and expired sessions; runs are server jobs, so
 they survive reruns and closed tabs, and each belongs to its owner.
@@ -22,6 +23,7 @@ navigation = st.navigation([
     st.Page(PAGES / "evaluate.py", title="3 · Evaluate", icon=":material/query_stats:", url_path="evaluate"),
     st.Page(PAGES / "compare.py", title="4 · Compare", icon=":material/compare_arrows:", url_path="compare"),
     st.Page(PAGES / "predict.py", title="5 · Predict", icon=":material/batch_prediction:", url_path="predict"),
+    st.Page(PAGES / "lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
 ])
 with st.sidebar:
     sidebar(ws)

@@ -61,15 +61,21 @@ def result_view(kind: str, result) -> None:
     inconclusive = getattr(result, "inconclusive", False)  # only the range test can be
     say = st.info if inconclusive else (st.success if passed else st.warning)
     say(result.message)
+    result_chart(kind, result)
+
+
+def result_chart(kind: str, result, key: str = "check") -> None:
+    """The check's curve (and, for the range test, a button that takes its suggestion)."""
     if kind == "lr":
         chart = charts.lr_finder(result.lrs, result.losses, result.suggestion, raw=result.raw)
-        st.plotly_chart(chart, key="check_lr_chart", width="stretch")
+        st.plotly_chart(chart, key=f"{key}_lr_chart", width="stretch")
         if math.isfinite(result.suggestion):
-            st.button(f"Use lr = {result.suggestion:.1e}", on_click=use_lr, args=(result.suggestion,), key="check_use")
+            st.button(f"Use lr = {result.suggestion:.1e}", on_click=use_lr, args=(result.suggestion,),
+                      key=f"{key}_use", help="Set the Train page's learning rate to the suggestion.")
     elif kind == "overfit":
         losses = list(result.losses)
         st.plotly_chart(charts.series_curve(list(range(1, len(losses) + 1)), losses, "Loss on one batch", "loss",
-                                            x_label="step"), key="check_overfit_chart", width="stretch")
+                                            x_label="step"), key=f"{key}_overfit_chart", width="stretch")
 
 
 def use_lr(value: float) -> None:

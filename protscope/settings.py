@@ -4,6 +4,7 @@
     PROTSCOPE_DB        the run database (default: <run folder>/protscope.db)
     PROTSCOPE_MAX_RUNS  runs that may train at once on this server (default: one per 4 cores)
     PROTSCOPE_MAX_JOBS  runs queued or training at once, all sessions together (default 200)
+    PROTSCOPE_NOTES     the course notes' folder, whose sections the lessons quote (default ../shared/seeds)
 
 Each is read when asked for, not at import, so a test or a server started with a different value
 sees its own.
@@ -19,6 +20,10 @@ DB_NAME = "protscope.db"
 # Runs queued or training at once, all sessions together: a closed tab's runs keep going (they are
 # the server's), so this bounds what abandoned pages and runaway sweeps can pile up.
 MAX_ACTIVE_JOBS = 200
+
+
+def notes_dir() -> Path:
+    return Path(os.environ.get("PROTSCOPE_NOTES") or PROJECT_ROOT.parent / "shared" / "seeds")
 
 
 def runs_dir() -> Path:

@@ -22,8 +22,10 @@ MAY_IMPORT: dict[str, set[str]] = {
     "checks": {"base", "modeling", "config", "data", "evaluation", "train"},
     "runs": {"base", "modeling", "config", "data", "evaluation", "train"},
     "script_export": {"base", "modeling", "config", "data"},
-    "cli": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs", "script_export"},
-    "api": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs", "script_export", "cli"},
+    "lessons": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs"},
+    "cli": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs", "script_export", "lessons"},
+    "api": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs", "script_export", "cli",
+            "lessons"},
 }
 OUTSIDE_THE_ENGINE = ("dashboard", "streamlit", "bench", "tools", "tests")  # protscope imports none of these
 

@@ -3,7 +3,7 @@
 Starts `streamlit run` on a free port, opens it in Debian's chromium (Playwright), captures the first
 screen, and presses its one-click start (the course notes' CNN on eSOL). It captures the Train page
 mid-run, stops the run after a few epochs, and captures the Evaluate page; then it trains the dying-ReLU
-lesson and captures its Layer health view.
+lesson and captures its Layer health view, and a lesson card of the Lessons page after its runs.
 """
 import re
 import tempfile
@@ -52,6 +52,7 @@ def main() -> None:
             settle(page)
             page.screenshot(path=str(DOCS / "screenshot-evaluate.png"))
             layer_health(page, nav)
+            lessons(page, nav)
             browser.close()
     finally:
         server.stop()
@@ -77,6 +78,21 @@ def layer_health(page, nav) -> None:
     page.mouse.move(700, 5)
     settle(page)
     view.screenshot(path=str(DOCS / "screenshot-layer-health.png"))
+
+
+def lessons(page, nav) -> None:
+    """The gradient-accumulation lesson, started from its card on the Lessons page, after its two runs."""
+    nav.get_by_text("Lessons", exact=True).click()
+    settle(page)
+    page.get_by_role("tab", name="Optimizers and learning rates").click()
+    settle(page)
+    card = page.locator(".st-key-lesson_accumulation")
+    card.get_by_role("button", name="Start").click()
+    card.get_by_text("What it shows").wait_for()
+    page.set_viewport_size({"width": 1440, "height": 2600})
+    page.mouse.move(700, 5)
+    settle(page)
+    card.screenshot(path=str(DOCS / "screenshot-lessons.png"))
 
 
 if __name__ == "__main__":

@@ -101,13 +101,18 @@ if not runs:
     st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/monitoring:")
     st.stop()
 
+asked = st.session_state.get("compare_tag")  # another page (a lesson card) asked for these runs
+if asked:  # shown through the widget's index: a value set in session state would not reach a new widget
+    st.session_state.pop("cmp_tag", None)
 a, b, c = st.columns(3)
 datasets = sorted({r.get("dataset", "") for r in runs})
 chosen_data = a.multiselect("Datasets", datasets, default=datasets, key="cmp_datasets")
 tags = sorted({t for r in runs for t in r.get("tags", [])} | ({st.session_state.cmp_tag} - {"(any)"}
-                                                            if st.session_state.get("cmp_tag") else set()))
-chosen_tag = b.selectbox("Tag", ["(any)", *tags], key="cmp_tag",
+                                                            if st.session_state.get("cmp_tag") else set()) | (
+    {asked} if asked else set()))
+chosen_tag = b.selectbox("Tag", ["(any)", *tags], key="cmp_tag", index=tags.index(asked) + 1 if asked else 0,
                          help="Sweeps tag their runs sweep:<name>; add your own with `python -m protscope runs tag`.")
+st.session_state.pop("compare_tag", None)  # only now: a run interrupted before the widget keeps the request
 text = c.text_input("Name contains", key="cmp_text")
 runs = [r for r in runs if r.get("dataset", "") in chosen_data and (chosen_tag == "(any)" or chosen_tag in r.get(
     "tags", [])) and text.lower() in (r.get("name") or r["id"]).lower()]

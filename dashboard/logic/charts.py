@@ -291,7 +291,8 @@ def mean_bands(groups: list[dict], title: str, y_label: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]], fill="toself",
                                  fillcolor=g["colour"], opacity=0.18, line=dict(width=0), hoverinfo="skip",
                                  showlegend=False, name=g["name"]))
-        fig.add_trace(curve(x, mean, g["name"], g["colour"], mode="lines+markers" if x.size < 40 else "lines"))
+        fig.add_trace(curve(x, mean, g["name"], g["colour"], g.get("dash"),
+                            mode="lines+markers" if x.size < 40 else "lines"))
     fig = styled(fig, title, "epoch", y_label, height=380)
     fig.update_layout(hovermode="closest")
     return fig

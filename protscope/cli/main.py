@@ -12,6 +12,7 @@ import sys
 
 from protscope.cli.check import add_check_parser
 from protscope.cli.flags import add_section_flags, data_config
+from protscope.cli.lessons import add_lessons_parser
 from protscope.cli.runs import add_runs_parser
 from protscope.cli.sweep import add_sweep_parser
 from protscope.config.sections import DataConfig
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     datasets.add_argument("--json", action="store_true", help="print a JSON list")
     datasets.set_defaults(run=cmd_datasets)
     add_runs_parser(sub)
+    add_lessons_parser(sub)
     return parser
 
 
