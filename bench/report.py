@@ -45,6 +45,14 @@ def markers(name: str) -> tuple[str, str]:
 README = Path(__file__).resolve().parent / "README.md"
 
 
+def marked_sections(text: str) -> str:
+    """Every `<!-- name:start --> ... <!-- name:end -->` block of `text`, for a file rewritten around them."""
+    blocks = re.findall(r"^<!-- ([\w-]+):start -->\n.*?^<!-- \1:end -->", text, flags=re.M | re.S)
+    found = [re.search(rf"^<!-- {name}:start -->\n.*?^<!-- {name}:end -->", text, flags=re.M | re.S).group(0)
+             for name in blocks]
+    return "".join(f"\n{block}\n" for block in found)
+
+
 def update_readme(path: Path, name: str, section: str, first: bool = False) -> None:
     """Replace the `name` section between its markers; if absent, add it at the end (or before every
     other section, with `first`), creating the file if need be."""

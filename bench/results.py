@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.report import marked_sections
 from bench.results_table import CAPPED_EPOCHS, render
 from protscope.cli.train import build_config
 from protscope.config.presets import PRESETS
@@ -212,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                                              "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
         save(out, saved)
     table.parent.mkdir(parents=True, exist_ok=True)
-    table.write_text(render(saved))
+    kept = marked_sections(table.read_text()) if table.exists() else ""  # sections other scripts write
+    table.write_text(render(saved) + kept)
     print(f"wrote {table}")
     return 0
 

@@ -160,8 +160,9 @@ def browser():
 
 # The longest files first (measured: the trust browser tests, the multi-session tests, the sanity checks
 # on the course CNN ...), so that no parallel worker is left running one of them alone at the end.
-SLOW_FIRST = ("e2e/test_trust", "reliability/test_sessions", "e2e/", "test_sanity_checks", "test_presets",
-              "test_cli_train", "test_sweeps", "reliability/", "test_fuzz", "test_real_files", "test_bench")
+SLOW_FIRST = ("e2e/test_trust", "reliability/test_sessions", "e2e/", "test_lessons", "test_sanity_checks",
+              "test_presets", "test_cli_train", "test_sweeps", "reliability/", "test_fuzz", "test_real_files",
+              "test_bench")
 
 
 def pytest_collection_modifyitems(items):

@@ -19,7 +19,8 @@ from protscope.lessons.runner import collect, launches, run_lesson
 from protscope.runs.store import RunStore
 from protscope.settings import notes_dir
 
-SMALL = {"epochs": 2, "max_batches": 2, "max_length": 150}  # a small subset: every lesson in seconds
+# a small subset (and a narrow CNN): every lesson in seconds
+SMALL = {"epochs": 2, "max_batches": 2, "max_length": 150, "channels": 16, "embedding_dim": 16}
 NUMBER = re.compile(r"\d\.\d")
 
 
@@ -39,8 +40,10 @@ def test_data_settings_of_a_lesson_reach_its_runs():
     assert all(r.config.data.positive_share == 0.9 for r in lesson_runs(LESSONS["mcc-accuracy"]))
     splits = [r.config.data.split for r in lesson_runs(LESSONS["homology-split"])]
     assert splits == ["random"] * 3 + ["homology"] * 3
-    assert base_config(LESSONS["optimizers"], "class").training.max_batches == 12
-    assert base_config(LESSONS["optimizers"], "full").training.max_batches == 0
+    assert [r.config.data.split_seed for r in lesson_runs(LESSONS["homology-split"])] == [0, 1, 2] * 2
+    in_class, full = (base_config(LESSONS["optimizers"], size) for size in ("class", "full"))
+    assert (in_class.training.max_batches, in_class.data.max_length) == (30, 256)
+    assert (full.training.max_batches, full.data.max_length) == (0, 2000)
 
 
 @pytest.mark.skipif(not notes_dir().is_dir(), reason="the course notes (../shared/seeds) are not on this machine")
@@ -120,10 +123,12 @@ def test_the_imbalance_paragraph_reports_accuracy_mcc_and_the_majority_share():
 
 def test_the_homology_paragraph_calls_a_gap_only_beyond_the_seed_spread():
     def runs(homology_mcc):
-        return [replace(run({"split": s, "seed": k}, [0.6]), metrics={"test": {"mcc": m + 0.01 * k, "roc_auc": 0.7}})
+        return [replace(run({"split": s, "split_seed": k}, [0.6]), metrics={"test": {"mcc": m + 0.01 * k,
+                                                                                         "roc_auc": 0.7}})
                 for s, m in (("random", 0.45), ("homology", homology_mcc)) for k in range(3)]
-    assert "more than the seeds' spread" in summaries.homology_split(runs(0.30))
-    assert "within the seeds' spread" in summaries.homology_split(runs(0.445))
+    assert "reads 0.150 MCC higher, more than the spread over seeds" in summaries.homology_split(runs(0.30))
+    assert "within the spread over seeds" in summaries.homology_split(runs(0.445))
+    assert "The homology split reads 0.150 MCC higher" in summaries.homology_split(runs(0.60))  # said, not hidden
 
 
 def test_the_inside_the_network_paragraphs_read_the_layer_statistics():

@@ -45,7 +45,8 @@ def vanishing(runs: list[LessonRun]) -> str:
         init = (r.config.get("model") or {}).get("init", "default")
         ratio = gradient_ratio(r.internals)
         grad = (NOT_RECORDED if math.isnan(ratio) else "its first layer's gradient was "
-                + ("0" if math.isinf(ratio) else f"{ratio:,.0f}× smaller than the output layer's"))
+                + ("0" if math.isinf(ratio) else f"{ratio:,.0f}× smaller than the output layer's" if ratio >= 3 else
+                   "about the size of the output layer's"))
         parts.append(f"with {activation} and {init} initialisation {grad}, and the best validation loss was "
                      f"{best(r)[0]:.3f} (MCC {_number(metric(r, 'mcc'))})")
     return left_out(runs) + (
