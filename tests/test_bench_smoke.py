@@ -141,3 +141,22 @@ def test_soak_bench_reports_growth_against_its_target(monkeypatch):
     monkeypatch.setattr(bench_soak.soak, "soak", lambda minutes, warmup: fake)  # the 10-minute browser run
     (row,) = bench_soak.run(quick=False, log=lambda *a: None)["rows"]
     assert row.ours == "+160 MB" and row.passed is False and "median 1500 -> 1660 MB" in row.what
+
+
+def test_the_lessons_benchmark_times_lessons_and_keeps_their_paragraphs():
+    from bench import bench_lessons
+
+    result = bench_lessons.run(quick=True, log=lambda *a: None)
+    assert [r.what.split("`")[1] for r in result["rows"]] == list(bench_lessons.QUICK["lessons"])
+    assert all(r.ours.endswith(" s") for r in result["rows"]) and len(result["notes"]) == 2
+
+
+def test_the_splits_benchmark_reads_the_leak_both_ways(monkeypatch):
+    from bench import bench_splits
+
+    monkeypatch.setitem(bench_splits.SIZES["quick"], "extra", {"epochs": 1, "max_batches": 3})
+    result = bench_splits.run(quick=True, log=lambda *a: None)
+    whats = [r.what for r in result["rows"]]
+    assert sum("random split against homology split" in w for w in whats) == 3 * len(bench_splits.MODELS)
+    assert sum("with a relative in training" in w for w in whats) == len(bench_splits.MODELS)
+    assert any("clusters" in n for n in result["notes"])

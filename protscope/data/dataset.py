@@ -12,13 +12,13 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import pandas as pd
 
 from protscope import alphabet
 from protscope.config.sections import DataConfig
-from protscope.data.columns import SPLIT_VALUES, ColumnMap, Records
+from protscope.data.columns import ColumnMap, Records
+from protscope.data.kept_rows import dedupe, file_split_codes, limit_lengths, report_conflicts, split_overlap
 from protscope.data.labels import class_balance_notes, parse_labels, parse_masks, parse_residue_labels
-from protscope.data.multilabel import columns_text, from_columns, from_lists, looks_like_lists
+from protscope.data.multilabel import from_columns, from_lists, looks_like_lists
 from protscope.data.resample import keep_for_share
 from protscope.data.residue_checks import check_residues
 from protscope.errors import Origin, ProtScopeError, list_some
@@ -141,17 +141,17 @@ def build_dataset(records: Records, cfg: DataConfig, name: str = "",
     residue = records.residue_labels is not None and require_labels
     if residue:
         _check_residue_lengths(seqs, records, where, keep)
-    keep &= _dedupe(seqs, records, keep, warnings)
-    keep &= _limit_lengths(lengths, cfg, where, warnings, keep)
-    file_split = _file_split(records, split_values or {}, where)
+    keep &= dedupe(seqs, records, keep, warnings)
+    keep &= limit_lengths(lengths, cfg, where, warnings, keep)
+    file_split = file_split_codes(records, split_values or {}, where)
     if file_split is not None:
         keep &= file_split >= 0
-        keep &= _split_overlap(seqs, file_split, keep, cfg.drop_split_overlap, warnings)
+        keep &= split_overlap(seqs, file_split, keep, cfg.drop_split_overlap, warnings)
 
     if cfg.positive_share is not None:
         keep &= keep_for_share(task, classes, y, keep, cfg.positive_share, cfg.split_seed, warnings)
     index = np.flatnonzero(keep)
-    _conflicts(seqs, records, index, warnings)
+    report_conflicts(seqs, records, index, warnings)
     if require_labels and index.size < MIN_ROWS:
         raise ProtScopeError(f"only {index.size:,} usable rows remain; ProtScope needs at least "
                              f"{MIN_ROWS} to train, validate and test", where=name,
@@ -278,94 +278,6 @@ def _apply_alphabet(raw, lengths, cfg: DataConfig, where, warnings) -> np.ndarra
                         "as B, Z or U stand for ambiguous or rare amino acids, so the model sees them as 'some "
                         "amino acid' rather than guessing")
     return codes
-
-
-def _dedupe(seqs, records: Records, keep, warnings) -> np.ndarray:
-    """Drop rows identical in every column ProtScope reads (id, sequence, labels, mask, split)."""
-    columns = [records.ids, seqs, records.labels, records.residue_labels, records.masks, records.splits,
-               *(records.label_columns or {}).values()]
-    frame = pd.DataFrame({i: c for i, c in enumerate(columns) if c is not None})
-    drop = frame.duplicated().to_numpy() & keep
-    if drop.any():
-        warnings.append(f"{drop.sum():,} exact duplicate rows were dropped (rows "
-                        f"{list_some(records.rows[drop].tolist())})")
-    return ~drop
-
-
-def _conflicts(seqs, records: Records, index, warnings) -> None:
-    """Warn about identical sequences that carry different labels (kept: real data has them)."""
-    per_residue = records.labels is None and records.label_columns is None
-    labels = (columns_text(records.label_columns) if records.label_columns is not None
-              else records.labels or records.residue_labels)
-    if labels is None:
-        return
-    frame = pd.DataFrame({"seq": seqs, "label": labels}).iloc[index]
-    repeated = frame[frame["seq"].duplicated(keep=False)]
-    if repeated.empty:
-        return
-    groups = repeated.groupby("seq", sort=False)
-    conflicted = groups["label"].nunique()
-    conflicts = [groups.indices[seq] for seq in conflicted[conflicted > 1].index]
-    conflicts = [repeated.index[rows] for rows in conflicts]
-    if per_residue:
-        shown = [" / ".join(records.ids[i] for i in rows) for rows in conflicts]
-        what = "different per-residue labels"
-    else:
-        shown = [" / ".join(f"{records.ids[i]}={labels[i]}" for i in rows) for rows in conflicts]
-        what = "conflicting labels"
-    if conflicts:
-        warnings.append(f"{len(conflicts):,} sequences appear more than once with {what}: "
-                        f"{list_some(shown, 10)}. The same protein is labelled one way in one row and "
-                        "another way in the other, so no model can get both right; they are kept as the file has them")
-
-
-def _limit_lengths(lengths, cfg: DataConfig, where, warnings, keep) -> np.ndarray:
-    long = np.flatnonzero((lengths > cfg.max_length) & keep)
-    if not long.size:
-        return np.ones(len(lengths), dtype=bool)
-    if cfg.long_sequences == "reject":
-        raise ProtScopeError(f"{long.size:,} sequences are longer than {cfg.max_length:,} residues "
-                             f"(this one has {lengths[long[0]]:,})", where=where(int(long[0]), "sequence"),
-                             fix="raise max_length, or set long_sequences to truncate or drop")
-    verb = "truncated to" if cfg.long_sequences == "truncate" else "dropped for being longer than"
-    warnings.append(f"{long.size:,} sequences {verb} {cfg.max_length:,} residues "
-                    f"(longest {lengths[long].max():,})")
-    out = np.ones(len(lengths), dtype=bool)
-    if cfg.long_sequences == "drop":
-        out[long] = False
-    return out
-
-
-def _file_split(records: Records, mapping: dict[str, str], where) -> np.ndarray | None:
-    if records.splits is None:
-        return None
-    codes = {"train": 0, "val": 1, "test": 2, "exclude": -1}
-    names = {}
-    for value in set(records.splits):
-        target = mapping.get(value) or SPLIT_VALUES.get(value.lower())
-        if target is None:
-            i = records.splits.index(value)
-            raise ProtScopeError(f"split value '{value}' is not train, val or test",
-                                 where=where(i, records.columns.split or "split"),
-                                 fix="use train, val (or valid) and test in the split column")
-        names[value] = codes[target]
-    return np.fromiter((names[v] for v in records.splits), dtype=np.int8, count=len(records.splits))
-
-
-def _split_overlap(seqs, file_split, keep, drop: bool, warnings) -> np.ndarray:
-    test = {seqs[i] for i in np.flatnonzero(keep & (file_split == 2))}
-    fit_rows = np.flatnonzero(keep & (file_split < 2))
-    overlap = [i for i in fit_rows if seqs[i] in test]
-    out = np.ones(len(seqs), dtype=bool)
-    if overlap and drop:
-        out[overlap] = False
-        warnings.append(f"{len(overlap):,} train/val rows whose sequence is also in the test split were "
-                        "dropped, so the test proteins are all new to the model")
-    elif overlap:
-        warnings.append(f"the file's own split is kept as published, but {len(overlap):,} train/val "
-                        "sequences also occur in its test split: the model sees these test proteins while "
-                        "training, so its test score may be a little too good (drop split overlap removes them)")
-    return out
 
 
 def _cut_codes(codes, lengths, index, width) -> np.ndarray:
