@@ -96,12 +96,16 @@ def _check(lesson: Lesson) -> None:
     running = task is not None and not task.done
     if st.button("Start", key=f"lesson_start_{lesson.name}", type="primary", disabled=running,
                  help="Run the check on this lesson's settings, in the background."):
-        config = base_config(lesson)
-        data_json = json.dumps(config.data.to_dict(), sort_keys=True)
-        data = builtin_data(lesson.base["dataset"], data_json)
-        st.session_state[key] = start_check(lesson.check, config, data, cached_split(data.fingerprint(), data_json,
-                                                                                       data))
-        st.rerun()
+        try:
+            config = base_config(lesson)
+            data_json = json.dumps(config.data.to_dict(), sort_keys=True)
+            data = builtin_data(lesson.base["dataset"], data_json)
+            split = cached_split(data.fingerprint(), data_json, data)
+        except ProtScopeError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[key] = start_check(lesson.check, config, data, split)
+            st.rerun()
     if task is not None:
         st.fragment(run_every=0.5 if not task.done else None)(_check_view)(lesson, key, not task.done)
 
