@@ -17,6 +17,7 @@ EXPECTED = {
     "ss3-casp12": (10812, "residue", (9712, 1080, 20)),
     "gb1": (8733, "regression", (2691, 299, 5743)),
     "structure-content": (11156, "multilabel", (9712, 1080, 364)),  # derived: sample_data/README.md
+    "planted-motif": (2000, "binary", (1400, 300, 300)),  # synthetic: sample_data/README.md
 }
 
 
@@ -98,3 +99,16 @@ def test_a_derived_file_that_differs_from_its_sha256_is_refused(tmp_path, monkey
     monkeypatch.setattr(builtin, "SAMPLE_DIR", tmp_path)
     with pytest.raises(ProtScopeError, match="not the one the manifest names.*run the script"):
         load_data(config_for("structure-content"))
+
+
+def test_the_planted_motif_is_where_the_file_says_and_nowhere_else():
+    import pandas as pd
+
+    from protscope.data.builtin import get_spec
+
+    table = pd.read_csv(SAMPLE_DIR / get_spec("planted-motif").files[0].path)
+    carries = table["sequence"].str.contains("WH[KR]C[YF]")
+    assert (carries == (table["label"] == 1)).all()
+    planted = table[table["label"] == 1]
+    found = [s[start - 1:start + 4] for s, start in zip(planted["sequence"], planted["motif_start"])]
+    assert all(m[:2] == "WH" and m[3] == "C" for m in found) and (table.loc[~carries, "motif_start"] == 0).all()
