@@ -32,6 +32,7 @@ def test_a_lesson_runs_from_its_card_and_says_what_it_shows(server, browser):
     shown = card.get_by_text(re.compile("^Accumulating 4 batches"))
     shown.wait_for(timeout=180_000)
     assert re.search(r"gave the same curves: at most \d\.\de-\d+ apart", shown.inner_text())
+    card.locator(".legendtext").nth(1).wait_for()  # plotly draws the chart after the paragraph appears
     legend = [t.text_content() for t in card.locator(".legendtext").all()]
     assert legend == ["accumulation 1", "accumulation 4"]
     card.scroll_into_view_if_needed()
