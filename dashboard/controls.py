@@ -36,7 +36,7 @@ GROUPS = {
     "Regularisation": ("weight_decay", "l1", "dropout", "grad_clip", "clip_mode", "label_smoothing"),
     "Training loop": ("epochs", "batch_size", "validate_every", "accumulation", "early_stopping", "patience",
                       "monitor", "restore_best", "seed", "device", "precision", "length_bucketing",
-                      "max_batches", "layer_stats", "layer_stats_every"),
+                      "max_batches", "layer_stats", "layer_stats_every", "learned"),
 }
 OPEN = ("Architecture", "Optimizer")
 TITLES = {"encoding": lambda n: f"{n}: {ENCODINGS[n].title}", "model": lambda n: MODELS[n].title,

@@ -6,13 +6,12 @@ other runs of the same network (other seeds) can be overlaid. `live_section` (Tr
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 import streamlit as st
 
 from dashboard.logic import layer_charts as lc
 from dashboard.logic import layer_distributions as ld
-from dashboard.view_memo import LIVE_REDRAW_S, memo, taken_in
+from dashboard.view_memo import LIVE_REDRAW_S, lazy_expander, memo, taken_in
 from protscope.evaluation.layer_health import health_rows, layer_warnings
 
 WHICH = ("weights", "gradients", "activations")
@@ -70,7 +69,7 @@ def live_section(job, snap, running: bool) -> None:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         {"error": st.error, "warning": st.warning}.get(found[0].severity, st.info)(
             f"**Inside the network{more}:** {found[0].message} Open *Layer health* below to see it.")
-    with _expander("Layer health: how each layer learns", "layer_health_open") as opened:
+    with lazy_expander("Layer health: how each layer learns", "layer_health_open") as opened:
         if opened:
             compare = overlay_picker(internals, job.run_id, job.config.to_dict()["model"], key)
             show(internals, grad_clip, key, compare, live=running)
@@ -82,18 +81,11 @@ def section(record, key: str) -> None:
     internals, grad_clip = internals_of(record), (record.config.get("training") or {}).get("grad_clip", 0.0)
     found = memo(key, "label", len(internals.get("records") or ()), lambda: layer_warnings(internals, grad_clip))
     label = lc.summary(internals, found)
-    with _expander(label, f"{key}_open", ":material/warning:" if found else ":material/stethoscope:") as opened:
+    with lazy_expander(label, f"{key}_open", ":material/warning:" if found else ":material/stethoscope:") as opened:
         if opened:
             compare = overlay_picker(internals, record.id, record.config.get("model") or {}, key)
             show(internals, grad_clip, key, compare, label=lc.run_label(record) + " (this run)", live=not record.done)
 
-
-@contextmanager
-def _expander(label: str, key: str, icon: str = ":material/stethoscope:"):
-    """An expander that says whether it is open: its content is built only then (a closed one costs nothing)."""
-    box = st.expander(label, key=key, on_change="rerun", icon=icon)
-    with box:
-        yield bool(box.open)
 
 
 def overlay_picker(internals: dict, run_id: str, model: dict, key: str) -> dict[str, dict]:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -41,3 +42,11 @@ def slot_of(key: str) -> dict:
     while len(views) > MEMO_VIEWS:  # the oldest view's figures go
         views.pop(next(iter(views)))
     return slot
+
+
+@contextmanager
+def lazy_expander(label: str, key: str, icon: str = ":material/stethoscope:"):
+    """An expander that says whether it is open: its content is built only then (a closed one costs nothing)."""
+    box = st.expander(label, key=key, on_change="rerun", icon=icon)
+    with box:
+        yield bool(box.open)

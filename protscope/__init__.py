@@ -32,6 +32,8 @@ API = {
     "RunResult": "protscope.train.trainer",
     "predict_sequences": "protscope.train.predict",
     "class_centres": "protscope.train.class_centres",
+    "attribute": "protscope.explain.attribution",
+    "saturation_mutagenesis": "protscope.explain.mutagenesis",
     "compute_metrics": "protscope.evaluation.metrics",
     "diagnose": "protscope.evaluation.diagnosis",
     "open_store": "protscope.runs.store",

@@ -22,10 +22,12 @@ MAY_IMPORT: dict[str, set[str]] = {
     "checks": {"base", "modeling", "config", "data", "evaluation", "train"},
     "runs": {"base", "modeling", "config", "data", "evaluation", "train"},
     "script_export": {"base", "modeling", "config", "data"},
-    "lessons": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs"},
-    "cli": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs", "script_export", "lessons"},
+    "lessons": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs", "explain"},
+    "explain": {"base", "modeling", "config", "data", "evaluation", "train"},
+    "cli": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs", "script_export", "lessons",
+            "explain"},
     "api": {"base", "modeling", "config", "data", "evaluation", "train", "checks", "runs", "script_export", "cli",
-            "lessons"},
+            "lessons", "explain"},
 }
 OUTSIDE_THE_ENGINE = ("dashboard", "streamlit", "bench", "tools", "tests")  # protscope imports none of these
 

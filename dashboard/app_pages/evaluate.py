@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import class_centres, layer_health, multilabel_view, runs_menu, session
+from dashboard import class_centres, explain_tests, layer_health, learned_view, multilabel_view, runs_menu, session
 from dashboard.live import one_class_warning
 from dashboard.logic import charts
 from dashboard.logic import evaluation as ev
@@ -132,6 +132,8 @@ elif task == "residue":
                     width="stretch")
     st.caption("'-' marks residues without a label (unresolved), which are not scored.")
 class_centres.section(record, repo)  # harmonic-loss runs only
+learned_view.section(record, repo)  # the learned motifs (CNN, window network) and the learned space
+explain_tests.section(record, stored, split)  # residues behind the best and worst predictions; mutation effects
 diagnosis_section()
 
 st.subheader("Downloads")

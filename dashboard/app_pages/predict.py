@@ -1,10 +1,10 @@
 """Predict page: new sequences through a trained model, with probabilities; bad rows are reported by
-number and the rest are still predicted."""
+number and the rest are still predicted. Below, one sequence explained (dashboard/explain_view.py)."""
 from pathlib import Path
 
 import streamlit as st
 
-from dashboard import runs_menu, session
+from dashboard import explain_view, runs_menu, session
 from dashboard.state import repository
 from protscope.errors import ProtScopeError
 from protscope.evaluation.metrics import one_class
@@ -66,3 +66,5 @@ if st.session_state.get("predictions") and st.session_state.predictions[0] == ru
         st.dataframe(shown, hide_index=True, width="stretch")
         st.download_button("Download predictions (CSV)", csv_text(rows), file_name=f"predictions-{run_id}.csv",
                            mime="text/csv")
+
+explain_view.panel(record, text)

@@ -11,6 +11,7 @@ import json
 import sys
 
 from protscope.cli.check import add_check_parser
+from protscope.cli.explain import add_explain_parser
 from protscope.cli.flags import add_section_flags, data_config
 from protscope.cli.lessons import add_lessons_parser
 from protscope.cli.runs import add_runs_parser
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     datasets.add_argument("--json", action="store_true", help="print a JSON list")
     datasets.set_defaults(run=cmd_datasets)
     add_runs_parser(sub)
+    add_explain_parser(sub)
     add_lessons_parser(sub)
     return parser
 

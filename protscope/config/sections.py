@@ -285,6 +285,9 @@ class TrainingConfig(Section):
     layer_stats_every: int = setting(0, "Record layer statistics every this many optimizer steps (0: automatic, "
                                      "spaced so recording takes about 3 % of the training time).",
                                      between=(0, 1_000_000))
+    learned: bool = setting(True, "Record at each epoch's end the first layer's filters and the features the output "
+                            "layer reads for up to 500 validation proteins (per residue: up to 5,000 residues), for "
+                            "the learned motifs and space views; about 1 % of an epoch.")
 
     def check(self):
         if not (self.monitor == "val_loss" or self.monitor.startswith("val_")):

@@ -51,6 +51,7 @@ class DatasetSpec:
     split_values: dict = field(default_factory=dict)
     drop_split_overlap: bool = False
     class_names: dict = field(default_factory=dict)  # label as written -> the name pages show
+    wild_type: str = ""  # variants of one protein: the id of the wild-type row (mutation effects compare to it)
 
 
 @lru_cache(maxsize=4)

@@ -8,7 +8,7 @@ notes' own epochs.
 from __future__ import annotations
 
 from protscope.config.presets import PRESETS
-from protscope.lessons import inside, summaries, tasks
+from protscope.lessons import inside, seeing, summaries, tasks
 from protscope.lessons.lesson import Lesson, Note
 
 NOTE2 = "Preliminary Note 2: Introduction to AI and Deep Learning"
@@ -148,6 +148,17 @@ LESSONS: dict[str, Lesson] = {lesson.name: lesson for lesson in [
            "The same sigmoid network from all-zero weights and from PyTorch's default random start.",
            ("Layer health: the symmetry warning.", "Evaluate: how the two compare."),
            PRESETS["zeros-init"].values, inside.zeros_init, budget_s=5, grid={"init": ("zeros", "default")}),
+    Lesson("planted-motif", "Find a planted motif",
+           Note(NOTE2, "7. Case Study: Predicting Protein Solubility, The Model Architecture", "The Model Architecture",
+                "import torch.nn.functional"),
+           "On a synthetic dataset whose label is only whether the protein carries W-H-[KR]-C-[YF], train a one-layer "
+           "CNN on one-hot residues, then check that its filters spell the motif and that the residues its "
+           "predictions rest on are the motif's.",
+           ("Evaluate → Learned motifs: the top filter's logo, and how it forms over the epochs.",
+            "Predict → What the model looks at: paste a test protein; the tall letters sit on the motif."),
+           dict(dataset="planted-motif", encoding="onehot", model="cnn", channels=16, kernel_size=5, layers=1,
+                pooling="max", dropout=0.0, optimizer="adam", lr=3e-3, scheduler="none", epochs=10, batch_size=32,
+                early_stopping=False), seeing.planted_motif, budget_s=5),
 ]}
 
 # How the Lessons page and `lessons list` group them, in the order of the course.
@@ -157,5 +168,6 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "Losses and metrics": ("regression-losses", "mcc-accuracy", "harmonic", "multilabel"),
     "Generalisation": ("early-stopping", "homology-split", "seeds"),
     "Inside the network": ("vanishing-gradients", "dying-relu", "zeros-init"),
+    "What the model looks at": ("planted-motif",),
     "Case studies": ("per-residue",),
 }

@@ -50,6 +50,7 @@ class LessonRun:
     internals: dict | None = None  # layer statistics (docs/INTERNALS.md), if recorded
     run_id: str = ""
     config: dict = field(default_factory=dict)  # the run's config, by section
+    checkpoint: str = ""  # its saved model, for lessons that read what it learned
 
 
 @dataclass(frozen=True)

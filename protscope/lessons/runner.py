@@ -81,7 +81,7 @@ def collect(store, lesson: Lesson, launch: str) -> list[LessonRun]:
                       values=values_of(lesson, row["config"]), status=row["status"],
                       history=tuple(histories[row["id"]]), metrics=row["metrics"] or {},
                       best_epoch=row["best_epoch"] or None, internals=load_internals(store, row["id"]),
-                      run_id=row["id"], config=row["config"]) for row in rows]
+                      run_id=row["id"], config=row["config"], checkpoint=row["checkpoint"] or "") for row in rows]
 
 
 def launches(store, lesson: Lesson, owner: str | None = None) -> list[str]:

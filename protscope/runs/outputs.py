@@ -1,10 +1,11 @@
 """What a finished run leaves in the run store besides its epochs: its validation and test predictions
-(with the ids and sequences they belong to) and its fine-grained curves, so that any stored run can be
-evaluated after a restart, whichever process trained it.
+(with the ids and sequences they belong to), its fine-grained curves and what it learned (first-layer
+filters and learned space per epoch), so that any stored run can be evaluated after a restart, whichever
+process trained it.
 
 Predictions are kept as one compressed .npz per split (no pickled objects: loaded with
 allow_pickle=False); the curves (per-batch training loss, mid-epoch validations) and the layer statistics
-(docs/INTERNALS.md) as JSON.
+(docs/INTERNALS.md) as JSON; what it learned as one .npz of float16 arrays (docs/INTERNALS.md).
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from protscope.train.inference import Predictions
+from protscope.train.learned import LearnedSeries
 
 PREDICTIONS = "predictions"
 CURVES = "curves"
 INTERNALS = "internals"  # layer statistics (docs/INTERNALS.md)
+LEARNED = "learned"  # first-layer filters and learned space per epoch (docs/INTERNALS.md)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ def save_outputs(store, run_id: str, result, snapshot, data) -> None:
             store.save_artifact(run_id, split, PREDICTIONS, predictions_bytes(preds, data.ids, data.sequences))
     store.save_artifact(run_id, "", CURVES, curves_of(snapshot))
     save_internals(store, run_id, snapshot)
+    save_learned(store, run_id, snapshot)
 
 
 def save_internals(store, run_id: str, snapshot) -> None:
@@ -88,3 +92,41 @@ def load_predictions(store, run_id: str, split: str) -> StoredPredictions | None
 
 def load_curves(store, run_id: str) -> dict:
     return store.artifact(run_id, "", CURVES) or {"batch_losses": [], "validations": []}
+
+
+# --- what the run learned: per-epoch arrays, one .npz ------------------------------------------------
+
+def learned_bytes(snapshot) -> bytes | None:
+    """The snapshot's learned records (protscope.train.learned) as .npz bytes, or None when there are none:
+    every per-epoch array stacked on a first axis of epochs, the points' arrays once."""
+    records = snapshot.learned_records
+    if not records:
+        return None
+    arrays = {"epochs": np.asarray([r["epoch"] for r in records], dtype=np.int32),
+              "kind": np.asarray(records[-1]["kind"]), **(snapshot.learned_points or {})}
+    for name in ("features", "filters", "letters"):
+        if records[-1].get(name) is not None:
+            arrays[name] = np.stack([r[name] for r in records])
+    out = io.BytesIO()
+    np.savez(out, **arrays)  # float16 features hardly compress: not worth the time at every epoch
+    return out.getvalue()
+
+
+def learned_from_bytes(data: bytes) -> LearnedSeries:
+    with np.load(io.BytesIO(data), allow_pickle=False) as f:
+        a = {name: f[name] for name in f.files}
+    return LearnedSeries(epochs=a["epochs"], features=a.get("features"), filters=a.get("filters"),
+                         letters=a.get("letters"), kind=str(a["kind"]), ids=a["ids"], position=a.get("position"),
+                         residues=a.get("residues"), labels=a.get("labels"))
+
+
+def save_learned(store, run_id: str, snapshot) -> None:
+    """What the run learned so far (written at each epoch's end as well, so a restart keeps it)."""
+    data = learned_bytes(snapshot)
+    if data is not None:
+        store.save_artifact(run_id, "", LEARNED, data)
+
+
+def load_learned(store, run_id: str) -> LearnedSeries | None:
+    data = store.artifact(run_id, "", LEARNED)
+    return learned_from_bytes(data) if isinstance(data, bytes) else None

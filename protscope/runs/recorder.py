@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable
 
 from protscope.owners import Owner
-from protscope.runs.outputs import save_internals, save_outputs
+from protscope.runs.outputs import save_internals, save_learned, save_outputs
 from protscope.runs.store import POLL_SECONDS, RECORDING, RECORDING_LOCK, RunStore
 from protscope.status import Status
 from protscope.train.events import EpochEnd, RunFailed, RunFinished, RunStarted, StatusChanged
@@ -30,6 +30,7 @@ def record(trainer, store: RunStore, name: str = "", tags: Iterable[str] = (), o
         while True:
             done = trainer.events.wait(timeout=POLL_SECONDS)
             events, cursor = trainer.events.since(cursor)
+            epochs_ended = False
             for event in events:
                 if isinstance(event, RunStarted) or (isinstance(event, RunFailed) and not created):
                     # A run that fails before it starts (bad settings, no memory) is still recorded.
@@ -44,7 +45,7 @@ def record(trainer, store: RunStore, name: str = "", tags: Iterable[str] = (), o
                 if isinstance(event, EpochEnd):
                     store.add_epoch(run_id, event.row())
                     save_internals(store, run_id, trainer.snapshot())
-                    best_epoch = event.best_epoch
+                    best_epoch, epochs_ended = event.best_epoch, True
                 elif isinstance(event, StatusChanged) and created:
                     store.set_status(run_id, event.status)
                 elif isinstance(event, RunFinished):
@@ -55,6 +56,8 @@ def record(trainer, store: RunStore, name: str = "", tags: Iterable[str] = (), o
                 elif isinstance(event, RunFailed):
                     save_outputs(store, run_id, None, trainer.snapshot(), data)
                     store.finish_run(run_id, Status.FAILED, event.message, best_epoch, ended=event.time)
+            if epochs_ended and not done:  # once per poll, however many epochs ended in it (the end saves its own)
+                save_learned(store, run_id, trainer.snapshot())
             if done:
                 return
     finally:

@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from protscope.runs.outputs import StoredPredictions, load_curves, load_internals, load_predictions
+from protscope.runs.outputs import (
+    StoredPredictions,
+    learned_bytes,
+    learned_from_bytes,
+    load_curves,
+    load_internals,
+    load_learned,
+    load_predictions,
+)
 from protscope.runs.store import RunStore
 from protscope.status import LIVE
 
@@ -110,6 +118,14 @@ class RunRepository:
         """The layer statistics, {"layers": [...], "records": [...]} (docs/INTERNALS.md): live or stored."""
         job = self.job(run_id)
         return job.snapshot().internals() if job is not None else load_internals(self.store, run_id)
+
+    def learned(self, run_id: str):
+        """What the run learned per epoch (a LearnedSeries, docs/INTERNALS.md): live or stored; None if not recorded."""
+        job = self.job(run_id)
+        if job is None:
+            return load_learned(self.store, run_id)
+        data = learned_bytes(job.snapshot())
+        return None if data is None else learned_from_bytes(data)
 
     def _live_status(self, run_id: str) -> str | None:
         job = self.job(run_id)

@@ -153,7 +153,7 @@ def train_remote(config_json: str, run_id: str, data=None) -> dict:
     import tempfile
 
     from protscope.data.builtin import load_data
-    from protscope.runs.outputs import curves_of, predictions_bytes
+    from protscope.runs.outputs import curves_of, learned_bytes, predictions_bytes
     from protscope.train.trainer import Trainer
 
     config = RunConfig.from_json(config_json)
@@ -172,14 +172,14 @@ def train_remote(config_json: str, run_id: str, data=None) -> dict:
             "device": began.device if began else "", "parameters": began.parameters if began else 0,
             "started": began.time if began else time.time(), "ended": time.time(), "checkpoint": checkpoint,
             "classes": list(data.classes), "curves": curves_of(trainer.snapshot()),
-            "internals": trainer.snapshot().internals(),
+            "internals": trainer.snapshot().internals(), "learned": learned_bytes(trainer.snapshot()),
             "predictions": {split: predictions_bytes(p, data.ids, data.sequences)
                             for split, p in result.predictions.items()}}
 
 
 def _record_remote(store, run: SweepRun, out: dict, root: Path, tags: tuple, owner: Owner) -> None:
     """Write a remote run's folder on the driver side and record it in the store."""
-    from protscope.runs.outputs import CURVES, INTERNALS, PREDICTIONS
+    from protscope.runs.outputs import CURVES, INTERNALS, LEARNED, PREDICTIONS
 
     run_dir = root / out["run_id"]
     folder = RunFolder(run_dir)
@@ -201,5 +201,7 @@ def _record_remote(store, run: SweepRun, out: dict, root: Path, tags: tuple, own
         store.save_artifact(out["run_id"], "", CURVES, out["curves"])
     if (out.get("internals") or {}).get("records"):
         store.save_artifact(out["run_id"], "", INTERNALS, out["internals"])
+    if out.get("learned"):
+        store.save_artifact(out["run_id"], "", LEARNED, out["learned"])
     store.finish_run(out["run_id"], out["status"], out["message"], out["best_epoch"], out["metrics"], checkpoint,
                      ended=out["ended"])

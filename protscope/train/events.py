@@ -17,6 +17,7 @@ from protscope.status import Status
 
 MAX_BATCH_POINTS = 4000
 MAX_LAYER_RECORDS = 200  # layer statistics records kept per run; past it every other one is dropped
+MAX_LEARNED_EPOCHS = 30  # epochs of learned filters and features kept per run, evenly spaced (keep_evenly)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,15 @@ class LayerRecord:
 
     layers: tuple[dict, ...]  # the layers in network order: name, kind, activation, parameters
     record: dict  # step, epoch, lr, g_total and per-layer statistics
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class LearnedRecord:
+    """What the model has learned at one epoch's end (protscope.train.learned; stored as in docs/INTERNALS.md)."""
+
+    points: dict  # what each point is: "ids", "labels" and, per residue, "position" and "residues" (numpy arrays)
+    record: dict  # "epoch", "kind", "features" (P, D) and "filters", "letters" (numpy float16)
     time: float = field(default_factory=time.time)
 
 
@@ -133,6 +143,8 @@ class Snapshot:
     paused_since: float | None = None  # when the current pause began
     layers: tuple[dict, ...] = ()  # LayerRecord.layers of the latest record
     layer_records: tuple[dict, ...] = ()  # LayerRecord.record, thinned to MAX_LAYER_RECORDS
+    learned_points: dict | None = None  # LearnedRecord.points
+    learned_records: tuple[dict, ...] = ()  # LearnedRecord.record, thinned to MAX_LEARNED_EPOCHS
 
     def internals(self) -> dict:
         """The layer statistics so far, as stored with the run: {"layers": [...], "records": [...]}."""
@@ -189,6 +201,9 @@ class EventChannel:
             elif isinstance(event, LayerRecord):  # kept in the state only, like batch progress
                 records = decimate(self._state.layer_records + (event.record,))
                 self._state = replace(self._state, layers=event.layers, layer_records=records)
+            elif isinstance(event, LearnedRecord):  # so is what the model has learned
+                kept = keep_evenly(self._state.learned_records + (event.record,))
+                self._state = replace(self._state, learned_points=event.points, learned_records=kept)
             else:
                 self._events.append(event)
                 self._state = _apply(self._state, event)
@@ -254,3 +269,16 @@ def decimate(records: tuple, limit: int = MAX_LAYER_RECORDS) -> tuple:
     if len(records) <= limit:
         return records
     return records[:-1:2] + records[-1:]
+
+
+def keep_evenly(records: tuple, limit: int = MAX_LEARNED_EPOCHS) -> tuple:
+    """The records (each with a 1-based "epoch") on the grid 1, 1 + s, 1 + 2s ... for the smallest power of
+    two s that keeps at most `limit`, and always the latest. s depends only on the latest epoch, so it only
+    grows and a record dropped never had to come back."""
+    if not records:
+        return records
+    last, spacing = records[-1]["epoch"], 1
+    # the grid's epochs up to the latest, plus the latest itself when it is off the grid
+    while (last - 1) // spacing + 1 + ((last - 1) % spacing > 0) > limit:
+        spacing *= 2
+    return tuple(r for r in records[:-1] if (r["epoch"] - 1) % spacing == 0) + records[-1:]

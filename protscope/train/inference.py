@@ -44,9 +44,10 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
 @torch.no_grad()
 def predict(model, dd: DeviceData, rows: np.ndarray, encoding_cfg, task: str, *, split: str = "",
             loss_fn=None, amp_dtype=None, batch_size: int = EVAL_BATCH, max_residues: int = EVAL_RESIDUES,
-            scored_only: bool = True) -> Predictions:
+            scored_only: bool = True, after_batch=None) -> Predictions:
     """Run `model` over dataset `rows`. Per-residue tasks keep scored residues (or all real residues
-    when `scored_only` is False, e.g. for new sequences without labels)."""
+    when `scored_only` is False, e.g. for new sequences without labels). `after_batch(index, batch)`, if
+    given, is called after each batch's forward pass (the learned-space recorder reads its hook there)."""
     was_training = model.training
     model.eval()
     device = dd.tokens.device
@@ -58,6 +59,8 @@ def predict(model, dd: DeviceData, rows: np.ndarray, encoding_cfg, task: str, *,
         batch = make_batch(dd, index, encoding_cfg)
         with autocast(device, amp_dtype):
             logits = model(batch.x, batch.mask)
+        if after_batch is not None:
+            after_batch(index, batch)
         if task == "residue":
             keep = batch.scored if (scored_only and batch.scored is not None) else batch.mask
             where = keep.nonzero()  # (M, 2): batch row, position

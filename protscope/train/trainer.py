@@ -48,6 +48,7 @@ from protscope.train.events import (
 )
 from protscope.train.inference import Predictions, autocast, metrics_of, predict
 from protscope.train.layer_stats import LayerStats
+from protscope.train.learned import LearnedRecorder
 from protscope.train.prepare import Prepared, prepare
 from protscope.train.step import apply_update, mean_loss, regularisation
 
@@ -165,6 +166,7 @@ class Trainer:
         self._save_config()
         if t.layer_stats:
             self._layer_stats = LayerStats(p.model, t.layer_stats_every)
+        learned = LearnedRecorder(p, self.data) if t.learned else None
         self.events.publish(RunStarted(self.run_id, p.config.to_dict(), str(p.device), *(len(p.rows[s]) for s in
                                        ("train", "val", "test")), count_parameters(p.model), batches,
                                        tuple(p.notes)))
@@ -177,9 +179,12 @@ class Trainer:
                 paused_before = self._paused_seconds
                 train_loss, train_metrics, norm, speed = self._train_epoch(p, epoch, batches, scheduler if stepwise
                                                                            else None, scaler)
-                val = predict(p.model, p.dd, p.rows["val"], p.config.encoding, self.data.task, split="val",
-                              loss_fn=p.loss_fn, amp_dtype=p.amp_dtype)
+                with learned.watching() if learned is not None else nullcontext():  # the learned space, no extra pass
+                    val = predict(p.model, p.dd, p.rows["val"], p.config.encoding, self.data.task, split="val",
+                                  loss_fn=p.loss_fn, amp_dtype=p.amp_dtype, after_batch=learned and learned.seen)
                 val_metrics = metrics_of(val, self.data.task, self.data.classes)
+                if learned is not None:  # before EpochEnd, so the recorder stores it with this epoch
+                    self.events.publish(learned.record(epoch))
                 value = val.loss if t.monitor == "val_loss" else monitored(prefixed("val", val_metrics), t.monitor)
                 best.update(value, epoch, p.model)
                 if scheduler is not None and not stepwise:
