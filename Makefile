@@ -30,8 +30,8 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 # Every bench/bench_*.py, each in its own process (the 10-minute soak beside the scale bench, on
-# separate cores; about 13 minutes in all on 2 cores); numbers and a summary of every target go to
-# bench/README.md.
+# separate cores; about an hour in all on 2 cores, most of it bench_target's races); numbers and a
+# summary of every target go to bench/README.md.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run_all
 

@@ -34,7 +34,8 @@ The scripts: `bench_encoding` (tokenisation, one-hot and window encodings, token
 `bench_scale` (10k, 30k and 100k sequences from file to first epoch, MMseqs2), `bench_dashboard`
 (the real app in chromium, the Compare page under 20 long runs), `bench_soak` (the server's memory
 over a 10-minute live run; in `make bench` it runs beside `bench_scale`, each on its own CPU cores)
-and `bench_gpu` (CUDA only; skipped elsewhere).
+`bench_target` (time to each case study's validation target: ProtScope now against the course notes' recipe
+and against the preset before its time-to-target changes) and `bench_gpu` (CUDA only; skipped elsewhere).
 """
 
 

@@ -11,7 +11,7 @@ from dashboard.logic import charts
 from dashboard.widgets import control
 from protscope.config.relevance import relevant_fields
 from protscope.config.run_config import RunConfig
-from protscope.device import available_devices
+from protscope.device import available_devices, cpu_has_bf16
 from protscope.errors import ProtScopeError
 from protscope.modeling.encodings import ENCODINGS
 from protscope.modeling.init import INITIALISERS
@@ -63,8 +63,10 @@ def draw_one(key: str, settings: dict, task: str, disabled: bool) -> None:
     if key == "device":
         options = ["auto", *available_devices()]
     if key == "precision" and "cuda" not in available_devices():
-        st.caption("Mixed precision needs a CUDA GPU; this machine trains in fp32.")
-        return
+        if not cpu_has_bf16():
+            st.caption("Mixed precision needs a CUDA GPU or a CPU with native bf16; this machine trains in fp32.")
+            return
+        options = ["fp32", "auto", "bf16"]  # fp16 is CUDA only
     if key == "monitor":
         options = monitor_choices(task)
     if key in ("model", "encoding", "loss"):

@@ -41,15 +41,51 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def resolve_precision(precision: str, device: torch.device) -> tuple[torch.dtype | None, str]:
-    """The autocast dtype (None: full fp32) and a note when the request could not be honoured."""
+BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # x86 instructions that compute bfloat16 natively
+
+
+def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU has native bfloat16 arithmetic (AVX512-BF16 or AMX-BF16, from /proc/cpuinfo's flags).
+    Elsewhere (no /proc/cpuinfo, ARM, Apple) it is not assumed: emulated bf16 is slower than fp32.
+    PROTSCOPE_CPU_BF16=0 or 1 overrides the detection."""
+    forced = os.environ.get("PROTSCOPE_CPU_BF16", "")
+    if forced in ("0", "1"):
+        return forced == "1"
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as file:
+                cpuinfo = file.read()
+        except OSError:
+            return False
+    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), [])
+    return any(flag in flags for flag in BF16_FLAGS)
+
+
+def resolve_precision(precision: str, device: torch.device,
+                      cpu_bf16_pays: bool = True) -> tuple[torch.dtype | None, str]:
+    """The autocast dtype (None: full fp32) and a note saying what was chosen when it is not plain fp32, or
+    why a request could not be honoured. "auto" is bf16 where the hardware computes it natively (a CUDA GPU
+    with bf16, a CPU with AVX512-BF16/AMX, for a model where that pays: `cpu_bf16_pays`), else fp32; fp16
+    (with loss scaling) is for CUDA only."""
     if precision == "fp32":
         return None, ""
-    if device.type != "cuda":
-        return None, f"mixed precision ({precision}) needs CUDA; training in fp32 on {device.type}"
-    if precision == "bf16" and not torch.cuda.is_bf16_supported():
-        return torch.float16, "this GPU has no bf16; using fp16 with loss scaling"
-    return (torch.bfloat16 if precision == "bf16" else torch.float16), ""
+    if device.type == "cuda":
+        if precision == "auto":
+            return (torch.bfloat16, "mixed precision: bf16 autocast on this GPU") if torch.cuda.is_bf16_supported() \
+                else (None, "")
+        if precision == "bf16" and not torch.cuda.is_bf16_supported():
+            return torch.float16, "this GPU has no bf16; using fp16 with loss scaling"
+        return (torch.bfloat16 if precision == "bf16" else torch.float16), ""
+    if device.type == "cpu" and precision in ("auto", "bf16"):
+        if cpu_has_bf16() and (precision == "bf16" or cpu_bf16_pays):
+            return torch.bfloat16, "mixed precision: bf16 autocast on this CPU (it has native bf16 instructions)"
+        if precision == "auto":
+            return None, ""
+        return None, ("bf16 needs a CPU with native bf16 instructions (AVX512-BF16 or AMX) and this one has none; "
+                      "training in fp32, which is faster here than emulated bf16")
+    if precision == "auto":
+        return None, ""
+    return None, f"mixed precision ({precision}) needs CUDA; training in fp32 on {device.type}"
 
 
 class _FreeMemory:

@@ -160,3 +160,13 @@ def test_the_splits_benchmark_reads_the_leak_both_ways(monkeypatch):
     assert sum("random split against homology split" in w for w in whats) == 3 * len(bench_splits.MODELS)
     assert sum("with a relative in training" in w for w in whats) == len(bench_splits.MODELS)
     assert any("clusters" in n for n in result["notes"])
+
+
+def test_the_time_to_target_benchmark_races_the_notes_and_the_preset_before_in_quick_mode(monkeypatch):
+    from bench import bench_target
+
+    monkeypatch.setenv("BENCH_TARGET_ONLY", "solubility-cnn")
+    result = bench_target.run(quick=True, log=lambda *a: None)
+    against = [r.what.split(" vs ")[1] for r in result["rows"]]
+    assert against == ["the notes' recipe", "ProtScope before (fp32)"]
+    assert [r.target for r in result["rows"]] == ["≥ 5x", "≥ 2x"] and "median of seeds 0" in result["notes"][1]

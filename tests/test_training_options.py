@@ -68,11 +68,29 @@ def test_l1_penalty_shrinks_weights(tiny, tmp_path):
     assert weight_l1(0.05) < 0.8 * weight_l1(0.0)
 
 
-def test_mixed_precision_falls_back_to_fp32_on_cpu(tiny):
-    trainer, result = run(tiny, precision="bf16", encoding="aac", device="cpu")
-    assert result.status == "completed"
-    started = trainer.events.since(0)[0][0]
-    assert any("needs CUDA" in note for note in started.notes)
+def test_mixed_precision_on_cpu_is_bf16_where_native_and_fp32_with_a_note_elsewhere(tiny, monkeypatch):
+    def notes(**values):
+        trainer, result = run(tiny, **{"encoding": "aac", "device": "cpu", **values})
+        assert result.status == "completed"
+        return " ".join(trainer.events.since(0)[0][0].notes)
+
+    monkeypatch.setenv("PROTSCOPE_CPU_BF16", "0")
+    assert "needs a CPU with native bf16" in notes(precision="bf16")
+    assert "mixed precision" not in notes(precision="auto")  # auto: fp32, nothing to say
+    assert "needs CUDA" in notes(precision="fp16")
+    monkeypatch.setenv("PROTSCOPE_CPU_BF16", "1")
+    assert "bf16 autocast on this CPU" in notes(precision="auto", model="cnn", encoding="tokens")
+    assert "mixed precision" not in notes(precision="auto")  # an MLP: bf16 was measured not to pay off
+    assert "bf16 autocast on this CPU" in notes(precision="bf16")  # asked for: done
+
+
+def test_bf16_is_detected_from_the_cpu_flags(monkeypatch):
+    from protscope.device import cpu_has_bf16
+
+    monkeypatch.delenv("PROTSCOPE_CPU_BF16", raising=False)
+    assert cpu_has_bf16("processor : 0\nflags : fpu sse2 avx2 avx512f avx512_bf16\n")
+    assert cpu_has_bf16("flags\t\t: fpu amx_bf16 amx_tile\n")
+    assert not cpu_has_bf16("flags : fpu sse2 avx2 avx512f\n") and not cpu_has_bf16("")
 
 
 def test_every_model_reports_parameters_and_a_summary():
@@ -136,3 +154,14 @@ def test_batch_loss_series_grows_per_report_and_is_bounded(tiny):
     points = channel.snapshot().batch_losses
     assert len(points) <= 4000 and points[-1] == (1.0, 9000.0)
     assert thin(((0, 1.0), (1, 3.0), (2, 5.0)), limit=2) == ((0.5, 2.0), (2, 5.0))
+
+
+@pytest.mark.parametrize("model, encoding, task", [
+    ("linear", "aac", "binary"), ("mlp", "onehot", "binary"), ("window_mlp", "window", "residue"),
+    ("mlp", "blosum62", "residue"), ("cnn", "tokens", "binary"), ("cnn", "onehot", "residue"),
+    ("rnn", "tokens", "regression"), ("transformer", "tokens", "multiclass")])
+def test_every_model_family_trains_under_bf16_autocast_on_cpu(tiny, monkeypatch, model, encoding, task):
+    monkeypatch.setenv("PROTSCOPE_CPU_BF16", "1")  # bf16 runs (emulated) on any CPU; only the speed needs it
+    trainer, result = run(tiny, task, model=model, encoding=encoding, precision="bf16", epochs=2, device="cpu")
+    assert result.status == "completed" and "bf16 autocast on this CPU" in " ".join(trainer.events.since(0)[0][0].notes)
+    assert all(math.isfinite(row["train_loss"]) and math.isfinite(row["val_loss"]) for row in result.history)

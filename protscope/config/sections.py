@@ -261,8 +261,10 @@ class TrainingConfig(Section):
                         between=(0, 2**31 - 1))
     device: str = setting("auto", "Where to train: the best available (CUDA, then Apple MPS, then CPU) or a "
                           "named one.", choices=("auto", "cpu", "cuda", "mps"))
-    precision: str = setting("fp32", "Mixed precision on CUDA (bf16, or fp16 with loss scaling); CPU uses fp32.",
-                             choices=("fp32", "bf16", "fp16"))
+    precision: str = setting("fp32", "Arithmetic precision. auto: bf16 mixed precision where the hardware computes it "
+                             "natively (a CUDA GPU with bf16, a CPU with AVX512-BF16 or AMX), else fp32; bf16 asks "
+                             "for it (fp32 with a note where it is not native); fp16 with loss scaling, CUDA only.",
+                             choices=("fp32", "auto", "bf16", "fp16"))
     early_stopping: bool = setting(False, "Stop when the monitored metric stops improving, and keep the best "
                                    "epoch's weights.")
     patience: int = setting(10, "Early stopping: epochs without improvement before stopping.", between=(1, 10_000))

@@ -19,7 +19,7 @@ NIDA = "GSAS @NIDA: Deep Learning MLP"
 # A small network on amino-acid composition and length: trains an epoch of eSOL in a tenth of a second.
 _COMPOSITION = dict(dataset="esol", encoding="aac_length", model="mlp", hidden=(64,), dropout=0.0, optimizer="adam",
                     lr=1e-3, scheduler="none", epochs=30, batch_size=32, early_stopping=False)
-_CNN = {k: v for k, v in PRESETS["solubility-cnn"].values.items()}
+_CNN = {k: v for k, v in PRESETS["optimizer-comparison"].values.items()}  # the notes' CNN, as the notes train it
 # In class: 8 epochs of 30 batches, sequences cut at 256 residues (about 13 s a run on a 2-core CPU), where Adam
 # already pulls ahead of SGD; the full size trains the notes' 50 epochs on whole sequences.
 _CNN_CLASS = dict(epochs=8, max_batches=30, early_stopping=False, max_length=256)

@@ -61,7 +61,7 @@ def _lookup(table: np.ndarray):
 
 _ONEHOT = np.vstack([np.zeros(N_AA + 1), np.eye(N_AA + 1)]).astype(np.float32)  # (22, 21)
 # Window channels: row 0 (padding or past the chain end) and row 21 (X) are both the spacer.
-_WINDOW_ROWS = _Table(np.vstack([np.eye(N_AA + 1)[-1:], np.eye(N_AA + 1)]).astype(np.float32))
+WINDOW_ROWS = _Table(np.vstack([np.eye(N_AA + 1)[-1:], np.eye(N_AA + 1)]).astype(np.float32))
 
 
 def tokens_fn(tokens, lengths, cfg) -> torch.Tensor:
@@ -107,7 +107,7 @@ def window_fn(tokens, lengths, cfg) -> torch.Tensor:
     """
     w = cfg.window
     b, n = tokens.shape
-    rows = _WINDOW_ROWS(tokens.device)
+    rows = WINDOW_ROWS(tokens.device)
     onehot = F.embedding(F.pad(tokens.int(), (w, w)), rows)  # (B, L + 2w, 21); 0 reads as the spacer
     # Position i's window is the 21 * (2w+1) floats of the padded one-hot from position i on: a strided
     # view with rows overlapping, one contiguous run each. One pass copies it out (an in-place op on the

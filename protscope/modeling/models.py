@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from protscope.modeling.encodings import WINDOW_ROWS
 from protscope.modeling.layers import (
     ACTIVATION_LAYERS,
     EncoderLayer,
@@ -35,6 +36,7 @@ class ModelDims:
     per_residue: bool  # one prediction per residue (True) or per protein
     seq_len: int  # fixed length for flattening per-residue features in per-protein MLPs
     standardize: bool = False  # per-protein features rescaled with training-set mean and sd
+    window: int = 0  # the window encoding's w (its input is (2w+1) one-hot residues), else 0
 
 
 class MLP(nn.Module):
@@ -50,16 +52,28 @@ class MLP(nn.Module):
         blocks, sizes = [], cfg.hidden if hidden is None else hidden
         for size, activation in zip(sizes, hidden_activations(cfg, len(sizes)) if sizes else ()):
             norm = {"batch": nn.BatchNorm1d(size), "layer": nn.LayerNorm(size)}.get(cfg.norm, nn.Identity())
-            blocks.append(_Block(nn.Linear(width, size), norm, ACTIVATION_LAYERS[activation](),
+            window = dims.window if dims.per_residue and not blocks else 0
+            linear = WindowLinear(window, width, size) if window else nn.Linear(width, size)
+            blocks.append(_Block(linear, norm, ACTIVATION_LAYERS[activation](),
                                  SeededDropout(cfg.dropout, generator), cfg.residual and width == size))
             width = size
         self.blocks = nn.Sequential(*blocks)
         self.head = nn.Linear(width, dims.out_features)
 
+    @property
+    def reads_window_tokens(self) -> bool:
+        """Whether batches may bring tokens instead of the window encoding (make_batch(tokens_only=True))."""
+        return bool(self.blocks) and isinstance(self.blocks[0].linear, WindowLinear) and not self.blocks[0].residual
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.dims.per_residue:
-            out = x.new_zeros(*mask.shape, self.dims.out_features)
-            out[mask] = self.head(self.blocks(x[mask]))  # only real residues: (N_real, C) -> (N_real, out)
+            if torch.is_floating_point(x):  # (B, L, C) features: only real residues, (N_real, C)
+                h = self.blocks(x[mask])
+            else:  # (B, L) tokens of a window network: its first layer reads them (WindowLinear)
+                h = self.blocks[1:](self.blocks[0](x, mask))
+            real = self.head(h)  # (N_real, out)
+            out = real.new_zeros(*mask.shape, self.dims.out_features)  # real's dtype: bf16 under autocast
+            out[mask] = real
             return out
         if self.scale is not None:
             x = self.scale(x)
@@ -81,9 +95,29 @@ class _Block(nn.Module):
         self.linear, self.norm, self.activation, self.dropout = linear, norm, activation, dropout
         self.residual = residual
 
-    def forward(self, x):
-        h = self.dropout(self.activation(self.norm(self.linear(x))))
+    def forward(self, x, mask=None):
+        h = self.dropout(self.activation(self.norm(self.linear(x) if mask is None else self.linear(x, mask))))
         return x + h if self.residual else h
+
+
+class WindowLinear(nn.Linear):
+    """The first layer of a window network: nn.Linear over each residue's ±w one-hot window ((2w+1) x 21
+    inputs, offset-major as protscope.modeling.encodings.window_fn lays them out), which can also read the
+    tokens themselves. Then it is the same weights as a Conv1d over the padded one-hot, 21 channels wide
+    instead of (2w+1) x 21 materialised per residue: 1.3-1.5x faster a training step (bench/README.md).
+    Same parameters and state dict as nn.Linear."""
+
+    def __init__(self, window: int, in_features: int, out_features: int):
+        super().__init__(in_features, out_features)
+        self.window = window
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        if mask is None:  # (N, (2w+1) * 21) windows
+            return super().forward(x)
+        w = self.window
+        onehot = nn.functional.embedding(nn.functional.pad(x.int(), (w, w)), WINDOW_ROWS(x.device))  # (B, L+2w, 21)
+        kernel = self.weight.view(self.out_features, 2 * w + 1, -1).transpose(1, 2)  # (out, 21, 2w+1)
+        return nn.functional.conv1d(onehot.transpose(1, 2), kernel, self.bias).transpose(1, 2)[mask]  # (N_real, out)
 
 
 class _SequenceModel(nn.Module):
@@ -184,6 +218,9 @@ class ModelSpec:
     pooled_params: tuple[str, ...] = ()  # ... only for per-protein tasks
     only_encoding: str = ""  # a single encoding it needs, if any
     residue_only: bool = False  # only for per-residue tasks
+    # precision "auto" uses bf16 on a CPU with native bf16 only where it was measured to pay off end to end
+    # (bench/bench_target.py: the CNN reached its target 1.6x sooner; the window MLP 0.6x, slower)
+    cpu_bf16: bool = False
 
     def reads(self, level: str, per_residue: bool) -> tuple[str, ...]:
         """The ModelConfig fields its builder reads for inputs of this level and this kind of task."""
@@ -227,7 +264,8 @@ MODELS: dict[str, ModelSpec] = {
                   residue_only=True),
         ModelSpec("cnn", "1D convolutional network (CNN)", "Filters slide along the sequence and detect "
                   "local motifs.", CNN, ("residue", "tokens"),
-                  ("channels", "kernel_size", "layers", "dilation", "activation", "dropout"), **SEQUENCE_INPUTS),
+                  ("channels", "kernel_size", "layers", "dilation", "activation", "dropout"), **SEQUENCE_INPUTS,
+                  cpu_bf16=True),
         ModelSpec("rnn", "Bidirectional RNN (GRU or LSTM)", "Reads the sequence in both directions.", RNN,
                   ("residue", "tokens"), ("rnn_cell", "rnn_hidden", "layers", "dropout"), **SEQUENCE_INPUTS),
         ModelSpec("transformer", "Transformer encoder", "Self-attention: every residue looks at every "

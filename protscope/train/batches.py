@@ -109,7 +109,9 @@ def eval_batches(lengths: np.ndarray, rows: np.ndarray, max_proteins: int, max_r
     return batches
 
 
-def make_batch(dd: DeviceData, rows: np.ndarray, encoding_cfg) -> Batch:
+def make_batch(dd: DeviceData, rows: np.ndarray, encoding_cfg, tokens_only: bool = False) -> Batch:
+    """The batch of dataset `rows`, encoded; `tokens_only`: x is the (B, L) tokens, for a model that encodes them
+    itself (a window network's WindowLinear)."""
     index = torch.as_tensor(rows, device=dd.tokens.device)
     if dd.features is not None:  # per-protein features: no tokens or mask needed
         return Batch(dd.features[index], None, None if dd.y is None else dd.y[index], None, index)
@@ -117,7 +119,7 @@ def make_batch(dd: DeviceData, rows: np.ndarray, encoding_cfg) -> Batch:
     width = min(-(-int(lengths.max()) // WIDTH_STEP) * WIDTH_STEP, dd.tokens.shape[1])
     tokens = dd.tokens[index, :width]  # (B, width): padded only to this batch's longest protein, rounded up
     mask = torch.arange(width, device=tokens.device) < lengths.unsqueeze(1)
-    x = ENCODINGS[encoding_cfg.name].fn(tokens, lengths, encoding_cfg)
+    x = tokens.long() if tokens_only else ENCODINGS[encoding_cfg.name].fn(tokens, lengths, encoding_cfg)
     if dd.residue_y is not None:
         return Batch(x, mask, dd.residue_y[index, :width].long(), dd.residue_mask[index, :width], index)
     return Batch(x, mask, None if dd.y is None else dd.y[index], None, index)

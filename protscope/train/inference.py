@@ -44,10 +44,11 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
 @torch.no_grad()
 def predict(model, dd: DeviceData, rows: np.ndarray, encoding_cfg, task: str, *, split: str = "",
             loss_fn=None, amp_dtype=None, batch_size: int = EVAL_BATCH, max_residues: int = EVAL_RESIDUES,
-            scored_only: bool = True, after_batch=None) -> Predictions:
+            scored_only: bool = True, after_batch=None, tokens_only: bool = False) -> Predictions:
     """Run `model` over dataset `rows`. Per-residue tasks keep scored residues (or all real residues
     when `scored_only` is False, e.g. for new sequences without labels). `after_batch(index, batch)`, if
-    given, is called after each batch's forward pass (the learned-space recorder reads its hook there)."""
+    given, is called after each batch's forward pass (the learned-space recorder reads its hook there).
+    `tokens_only`: batches carry tokens, for a model that encodes them itself (make_batch)."""
     was_training = model.training
     model.eval()
     device = dd.tokens.device
@@ -56,7 +57,7 @@ def predict(model, dd: DeviceData, rows: np.ndarray, encoding_cfg, task: str, *,
     loss_sum, count = 0.0, 0
     offset = 0
     for index in eval_batches(lengths, rows, batch_size, max_residues):
-        batch = make_batch(dd, index, encoding_cfg)
+        batch = make_batch(dd, index, encoding_cfg, tokens_only)
         with autocast(device, amp_dtype):
             logits = model(batch.x, batch.mask)
         if after_batch is not None:

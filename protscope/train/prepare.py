@@ -18,7 +18,7 @@ from protscope.device import resolve_device, resolve_precision
 from protscope.modeling.encodings import ENCODINGS
 from protscope.modeling.init import apply_init, init_activation
 from protscope.modeling.losses import check_targets, make_loss, output_size, with_loss_head
-from protscope.modeling.models import ModelDims, build_model
+from protscope.modeling.models import MODELS, ModelDims, build_model
 from protscope.modeling.optim import OPTIMIZERS, make_optimizer
 from protscope.train.batches import DeviceData, to_device
 
@@ -50,6 +50,11 @@ class Prepared:
         return self._params
 
     @property
+    def tokens_only(self) -> bool:
+        """Batches bring tokens, not the encoding: the model encodes them itself (a window network, faster)."""
+        return bool(getattr(self.model, "reads_window_tokens", False))
+
+    @property
     def l2_in_loss(self) -> float:
         """Weight decay added to the loss for optimizers without their own (Rprop)."""
         native = OPTIMIZERS[self.config.optimizer.name].native_weight_decay
@@ -62,7 +67,8 @@ def model_dims(config: RunConfig, data: ProteinData) -> ModelDims:
     return ModelDims(in_features=enc.width(config.encoding),
                      out_features=output_size(config.loss, data.task, n_classes),
                      level=enc.level, per_residue=data.task == "residue", seq_len=data.width,
-                     standardize=enc.level == "sequence" and config.encoding.standardize)
+                     standardize=enc.level == "sequence" and config.encoding.standardize,
+                     window=config.encoding.window if enc.name == "window" else 0)
 
 
 def train_labels(data: ProteinData, rows: np.ndarray) -> np.ndarray | None:
@@ -85,7 +91,7 @@ def prepare(config: RunConfig, data: ProteinData, split: Split) -> Prepared:
     config = config.resolve(data.task)
     t = config.training
     device = resolve_device(t.device)
-    amp_dtype, note = resolve_precision(t.precision, device)
+    amp_dtype, note = resolve_precision(t.precision, device, MODELS[config.model.name].cpu_bf16)
     rows = {name: split.index(name) for name in ("train", "val", "test")}
     dims = model_dims(config, data)
     generator = torch.Generator(device=device)

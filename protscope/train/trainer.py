@@ -181,7 +181,8 @@ class Trainer:
                                                                            else None, scaler)
                 with learned.watching() if learned is not None else nullcontext():  # the learned space, no extra pass
                     val = predict(p.model, p.dd, p.rows["val"], p.config.encoding, self.data.task, split="val",
-                                  loss_fn=p.loss_fn, amp_dtype=p.amp_dtype, after_batch=learned and learned.seen)
+                                  loss_fn=p.loss_fn, amp_dtype=p.amp_dtype, after_batch=learned and learned.seen,
+                                  tokens_only=p.tokens_only)
                 val_metrics = metrics_of(val, self.data.task, self.data.classes)
                 if learned is not None:  # before EpochEnd, so the recorder stores it with this epoch
                     self.events.publish(learned.record(epoch))
@@ -222,7 +223,7 @@ class Trainer:
         reported = 0  # batches already in a progress report
         for i, rows in enumerate(order, start=1):
             self._controls()
-            batch = make_batch(p.dd, rows, p.config.encoding)
+            batch = make_batch(p.dd, rows, p.config.encoding, p.tokens_only)
             updating = i % t.accumulation == 0 or i == len(order)
             stats = self._layer_stats if updating and self._layer_stats is not None and \
                 self._layer_stats.due(self._updates + 1, i == len(order)) else None
@@ -271,7 +272,7 @@ class Trainer:
 
     def _validate_midway(self, p: Prepared, position: float) -> None:
         val = predict(p.model, p.dd, p.rows["val"], p.config.encoding, self.data.task, split="val",
-                      loss_fn=p.loss_fn, amp_dtype=p.amp_dtype)  # predict restores train mode
+                      loss_fn=p.loss_fn, amp_dtype=p.amp_dtype, tokens_only=p.tokens_only)  # restores train mode
         self.events.publish(Validation(position, val.loss,
                                        prefixed("val", metrics_of(val, self.data.task, self.data.classes))))
 
@@ -297,7 +298,8 @@ class Trainer:
         if history and reason != Status.DIVERGED:
             for split in ("val", "test"):
                 predictions[split] = predict(p.model, p.dd, p.rows[split], p.config.encoding, self.data.task,
-                                             split=split, loss_fn=p.loss_fn, amp_dtype=p.amp_dtype)
+                                             split=split, loss_fn=p.loss_fn, amp_dtype=p.amp_dtype,
+                                             tokens_only=p.tokens_only)
                 metrics[split] = {"loss": predictions[split].loss,
                                   **metrics_of(predictions[split], self.data.task, self.data.classes)}
             if self.run_dir is not None:
