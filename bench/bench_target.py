@@ -70,7 +70,7 @@ CASES = {c.preset: c for c in [Case("solubility-cnn", "mcc", 0.45, True), Case("
                                Case("ss-cnn", "accuracy", 0.69, False, (0,)), Case("deepsol", "mcc", 0.30, True, (0,))]}
 # What each preset changed for time to target (its values before; everything else as it is now).
 BEFORE = {"solubility-cnn": {}, "deepsol": {}, "qian-sejnowski": dict(lr=1e-2, scheduler="none"), "ss-cnn": {}}
-QUICK = dict(max_batches=8, epochs=2)
+QUICK = dict(max_batches=8, epochs=1)
 # What each change bought, measured one at a time on the machine of the last full run (2-core AMD EPYC with
 # avx512_bf16), seeds 0-2 unless said; the rows above measure them together.
 BOUGHT = [
@@ -180,7 +180,7 @@ def race(case: Case, data, split, quick: bool, log) -> dict[str, Reached]:
                               data, split)
     contenders["before"] = before
     if case.notes:
-        contenders["notes"] = lambda seed: run_notes(case, data, split, 2 if quick else NOTES_EPOCHS,
+        contenders["notes"] = lambda seed: run_notes(case, data, split, 1 if quick else NOTES_EPOCHS,
                                                      8 if quick else None, seed)
     results = {}
     for name, train in contenders.items():
