@@ -26,6 +26,14 @@ def context(browser):
 
 
 @pytest.fixture
+def tall(browser):
+    """A tall window, so that a screenshot shows a whole view (test_layer_health.py, test_explain_views.py)."""
+    context = browser.new_context(viewport={"width": 1500, "height": 2200})
+    yield context
+    context.close()
+
+
+@pytest.fixture
 def other(browser):
     """A second user: another browser profile, with its own cookies."""
     context = browser.new_context(viewport={"width": 1500, "height": 1100})

@@ -42,13 +42,6 @@ def server(browser, tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def tall(browser):
-    context = browser.new_context(viewport={"width": 1500, "height": 2200})
-    yield context
-    context.close()
-
-
 def shot_between(page, top, bottom, name: str) -> None:
     """A screenshot of the page from the top of `top` to the bottom of `bottom` (the README's pictures)."""
     page.mouse.move(0, 0)  # no tooltip of the last button pressed

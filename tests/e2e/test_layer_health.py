@@ -44,14 +44,6 @@ def server(browser, tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def tall(browser):
-    """A tall window, so that a screenshot shows the whole view."""
-    context = browser.new_context(viewport={"width": 1500, "height": 2200})
-    yield context
-    context.close()
-
-
 def step_of(locator) -> int:
     return int(STEP.search(locator.inner_text()).group(1))
 
