@@ -24,10 +24,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-ray.t
 run: $(VENV)/.installed-run
 	$(BIN)/python -m streamlit run dashboard/app.py --server.port 8501 --server.address localhost
 
-# One pytest worker per core, a test file per worker at a time (tests/conftest.py gives each its share
-# of the cores); about 8 minutes on 2 cores. `.venv/bin/python -m pytest tests/x.py` runs one file alone.
+# One pytest worker per core, a test file per worker at a time, dealt out longest first (tests/conftest.py,
+# which also gives each worker its share of the cores); about 8 minutes on 2 cores.
+# `.venv/bin/python -m pytest tests/x.py` runs one file alone.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
+	$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder --durations=15
 
 # Every bench/bench_*.py, each in its own process (the 10-minute soak beside the scale bench, on
 # separate cores; about an hour in all on 2 cores, most of it bench_target's races); numbers and a

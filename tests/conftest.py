@@ -158,11 +158,15 @@ def browser():
         b.close()
 
 
-# The longest files first (measured: the trust browser tests, the multi-session tests, the sanity checks
-# on the course CNN ...), so that no parallel worker is left running one of them alone at the end.
-SLOW_FIRST = ("e2e/test_trust", "reliability/test_sessions", "e2e/", "test_lessons", "test_sanity_checks",
-              "test_presets", "test_cli_train", "test_sweeps", "reliability/", "test_fuzz", "test_real_files",
-              "test_bench")
+# The longest files first, browser files (mostly waiting on a live server) alternating with compute-bound ones,
+# so that no worker is left running a long file alone at the end and the two workers seldom drive chromium at
+# the same moment (two live browser files side by side on 2 cores starve each other's pages: a CI run timed out
+# waiting for 4 sessions' runs to show "completed"). The Makefile passes --no-loadscope-reorder: otherwise xdist
+# deals the files out by their number of tests, and the browser files (few tests, long ones) run last, together.
+SLOW_FIRST = ("e2e/test_trust.py", "test_bench_smoke", "reliability/test_sessions", "test_presets",
+              "e2e/test_trust_runs", "test_lessons.py", "e2e/test_explain_views", "test_sanity_checks",
+              "e2e/test_layer_health", "test_cli_train", "e2e/test_browser", "test_sweeps", "e2e/",
+              "test_multilabel_training", "reliability/", "test_fuzz", "test_real_files", "test_bench")
 
 
 def pytest_collection_modifyitems(items):

@@ -44,6 +44,8 @@ def test_5_the_sanity_checks_run_in_the_background_and_advise_right_on_the_cours
     assert "inconclusive" in message.lower() or (found and 1e-4 <= float(found.group(1)) <= 1e-2), message
     assert "1.0e-06" not in message and "1e-06" not in message
     press(page, "Overfit one batch")
+    # the panel still shows the range test until the new check's first redraw: wait for its own title
+    panel.get_by_text("Overfit one batch", exact=True).wait_for(timeout=60_000)
     panel.get_by_role("button", name="Hide").wait_for(timeout=120_000)
     # "Hide" shows while the check still runs: wait for it to end (the Stop button goes) on a busy machine
     panel.get_by_role("button", name="Stop the check").wait_for(state="detached", timeout=180_000)

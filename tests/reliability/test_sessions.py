@@ -72,13 +72,17 @@ def test_four_sessions_train_at_once_and_each_sees_its_own_run(browser, server):
             press_train(page)
         ids = [run_id_on(page) for page in pages]
         assert len(set(ids)) == 4, ids
+        marks = ",".join("?" * len(ids))
+
+        def all_stored():
+            """all 4 runs stored as completed (first the engine and the store, then what each page shows)"""
+            stored = rows(server.db, f"SELECT id, status FROM runs WHERE id IN ({marks})", *ids)
+            return sorted(stored) == sorted((i, "completed") for i in ids)
+        wait_until(all_stored, timeout=240)
         for page, run_id in zip(pages, ids):
-            page.get_by_text(re.compile("completed")).first.wait_for(timeout=120_000)
+            page.get_by_text(re.compile("completed")).first.wait_for(timeout=90_000)
             # the run this session shows is still its own, not another session's
             assert run_id_on(page) == run_id
-        marks = ",".join("?" * len(ids))
-        stored = rows(server.db, f"SELECT id, status FROM runs WHERE id IN ({marks})", *ids)
-        assert sorted(stored) == sorted((i, "completed") for i in ids)
         epochs = rows(server.db, f"SELECT run_id, COUNT(*) FROM epochs WHERE run_id IN ({marks}) GROUP BY run_id",
                       *ids)
         assert sorted(epochs) == sorted((i, 3) for i in ids)
