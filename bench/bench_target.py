@@ -87,6 +87,13 @@ BOUGHT = [
     "and clipping alone (34 s) tested lower (MCC 0.466 and 0.478, ROC AUC 0.800 and 0.809). Without length "
     "bucketing the CNN needs 9 epochs instead of 16 but each takes twice as long (49 s). The notes' recipe reaches "
     "the target in 5-6 epochs (2 of 3 seeds) where ProtScope needs 15-19: why is still open.",
+    "Each difference from the notes' recipe tried alone in the preset (bf16, seeds 0-2; epochs to the target, "
+    "median time): as it is, 15/16/19 epochs, 43 s; dropout where the notes put it (after the first convolution, "
+    "not on the pooled vector) 9/19/24, 82 s; the notes' two-logit cross-entropy instead of one-logit BCE "
+    "15/11/23, 41 s; length buckets of 4 batches instead of 50 (less uniform batches, more padding) 13/12/15, "
+    "49 s; no bucketing with clipping at 1.0, 9 epochs but 59 s (seed 0). None kept: none alone explains the gap.",
+    "The first run in a process pays 1.6 s importing torch._dynamo (torch.optim does, on the first optimizer): a "
+    "dashboard server pays it once; each `protscope train` command pays it.",
 ]
 
 

@@ -80,7 +80,7 @@ PRESETS: dict[str, Preset] = {
                "qian-sejnowski.",
                dict(dataset="ss3", encoding="onehot", model="cnn", channels=128, kernel_size=11, layers=3,
                     dropout=0.2, optimizer="adam", lr=1e-3, epochs=4, batch_size=32, early_stopping=True,
-                    patience=3, monitor="val_accuracy")),
+                    patience=3, monitor="val_accuracy", precision="auto")),
         Preset("gb1-regression", "GB1 fitness MLP",
                "An MLP on flattened one-hot GB1 variants, FLIP three-vs-rest split; reports Spearman.",
                dict(dataset="gb1", encoding="onehot", model="mlp", hidden=(128,), dropout=0.2,
