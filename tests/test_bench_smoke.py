@@ -170,3 +170,12 @@ def test_the_time_to_target_benchmark_races_the_notes_and_the_preset_before_in_q
     against = [r.what.split(" vs ")[1] for r in result["rows"]]
     assert against == ["the notes' recipe", "ProtScope before (fp32)"]
     assert [r.target for r in result["rows"]] == ["≥ 5x", "≥ 2x"] and "median of seeds 0" in result["notes"][1]
+
+
+def test_time_to_target_ratios_say_when_they_are_only_a_lower_bound():
+    from bench.bench_target import Reached, speedup
+
+    ours = Reached(10.0, 4, 0.5, 4, 10.0)
+    assert speedup(ours, Reached(50.0, 6, 0.5, 6, 50.0)) == (5.0, "5.00x")
+    assert speedup(ours, Reached(None, None, 0.2, 10, 900.0)) == (90.0, "> 90.00x")  # never reached in 900 s
+    assert speedup(Reached(None, None, 0.2, 10, 30.0), ours) == (None, "—")

@@ -67,7 +67,7 @@ PRESETS: dict[str, Preset] = {
         Preset("deepsol", "DeepSol benchmark CNN",
                "The solubility CNN trained on DeepSol's 6,942-protein validation split (its 62k training "
                "proteins are not public), tested on its 2,001-protein test set.",
-               dict(dataset="deepsol", **{**_SOLUBILITY_CNN, "epochs": 10, "patience": 5, "plateau_patience": 2})),
+               dict(dataset="deepsol", **{**_SOLUBILITY_CNN_FAST, "epochs": 10, "patience": 5, "plateau_patience": 2})),
         Preset("qian-sejnowski", "Qian & Sejnowski window network (1988)",
                "13-residue one-hot windows (w = 6) into 40 sigmoid units into H/E/C, trained on NetSurfP-2.0 "
                "with unresolved residues masked, scored as Q3 on CB513. Adam at 3e-2 annealed along a cosine: "
