@@ -226,6 +226,8 @@ def race(case: Case, data, split, quick: bool, log) -> dict[str, Reached]:
 def run(quick: bool = False, log=print) -> dict:
     only = os.environ.get("BENCH_TARGET_ONLY", "")
     torch.set_num_threads(THREADS)
+    # The process's first optimizer imports torch._dynamo (1.6 s): paid here, not by whichever contender races first.
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
     info = machine_info()
     bf16 = cpu_has_bf16()
     rows, notes = [], []
