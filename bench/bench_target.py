@@ -268,7 +268,7 @@ def run(quick: bool = False, log=print) -> dict:
 
 def markdown(report: dict) -> str:
     return section_markdown("Time to target", "`python -m bench.bench_target` — wall time until each case study "
-                            "first reaches its validation target, median of 3 seeds: ProtScope as it trains now "
+                            "first reaches its validation target, median of 3 seeds (ss-cnn and deepsol: seed 0): ProtScope as it trains now "
                             "against the course notes' recipe and against the preset as it was before (fp32).",
                             report)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import threading
 import time
@@ -51,14 +52,22 @@ def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
     forced = os.environ.get("PROTSCOPE_CPU_BF16", "")
     if forced in ("0", "1"):
         return forced == "1"
-    if cpuinfo is None:
-        try:
-            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as file:
-                cpuinfo = file.read()
-        except OSError:
-            return False
-    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), [])
+    flags = _this_cpus_flags() if cpuinfo is None else _flags(cpuinfo)
     return any(flag in flags for flag in BF16_FLAGS)
+
+
+@functools.cache  # read once: the Train page asks on every rerun, and /proc/cpuinfo has a block per core
+def _this_cpus_flags() -> frozenset[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as file:
+            return _flags(file.read())
+    except OSError:
+        return frozenset()
+
+
+def _flags(cpuinfo: str) -> frozenset[str]:
+    return frozenset(next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines()
+                           if line.startswith("flags")), []))
 
 
 def resolve_precision(precision: str, device: torch.device,
