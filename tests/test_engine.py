@@ -159,6 +159,26 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
     assert result.metrics["val"]["loss"] == pytest.approx(losses[best - 1], rel=1e-5)
 
 
+def test_the_best_epochs_validation_predictions_are_kept_not_recomputed(tiny, monkeypatch, tmp_path):
+    """The run's final validation scores are the best epoch's, by the weights it restores: the same numbers as a
+    fresh pass with those weights, without paying for that pass (a long validation set costs seconds)."""
+    from protscope.train import inference, trainer
+    from protscope.train.checkpoint import load_checkpoint
+    from protscope.train.prepare import prepare
+
+    passes = []
+    monkeypatch.setattr(trainer, "predict", lambda *a, **k: passes.append(k["split"]) or inference.predict(*a, **k))
+    data, split = tiny["residue"]
+    cfg = config(epochs=4, lr=0.05, model="cnn", encoding="onehot", monitor="val_accuracy")
+    result = Trainer(cfg, data, split, run_dir=tmp_path).run()
+    assert passes == ["val"] * 4 + ["test"]
+    p = prepare(cfg, data, split)
+    p.model.load_state_dict(load_checkpoint(result.checkpoint)[0].state_dict())
+    again = inference.predict(p.model, p.dd, p.rows["val"], p.config.encoding, "residue", split="val")
+    np.testing.assert_allclose(result.predictions["val"].outputs, again.outputs, rtol=1e-5, atol=1e-6)
+    assert result.metrics["val"]["accuracy"] == result.history[result.best_epoch - 1]["val_accuracy"]
+
+
 def test_divergence_is_detected_with_advice(tiny):
     result = train(tiny, "regression", lr=10.0, optimizer="sgd", momentum=0.9, epochs=20, encoding="onehot",
                    model="mlp")

@@ -187,7 +187,7 @@ class Trainer:
                 if learned is not None:  # before EpochEnd, so the recorder stores it with this epoch
                     self.events.publish(learned.record(epoch))
                 value = val.loss if t.monitor == "val_loss" else monitored(prefixed("val", val_metrics), t.monitor)
-                best.update(value, epoch, p.model)
+                best.update(value, epoch, p.model, val)
                 if scheduler is not None and not stepwise:
                     scheduler.step(value)
                 seconds = time.perf_counter() - start - (self._paused_seconds - paused_before)
@@ -293,13 +293,17 @@ class Trainer:
     def _finish(self, p: Prepared, reason, message, best: BestEpoch, began) -> RunResult:
         history = self.snapshot().rows()
         metrics, predictions, checkpoint = {}, {}, ""
-        if best.state is not None and p.config.training.restore_best:
+        restored = best.state is not None and p.config.training.restore_best
+        if restored:
             p.model.load_state_dict(best.state)
         if history and reason != Status.DIVERGED:
+            if restored:  # the same weights made these: a second pass over the validation set would repeat them
+                predictions["val"] = best.predictions
             for split in ("val", "test"):
-                predictions[split] = predict(p.model, p.dd, p.rows[split], p.config.encoding, self.data.task,
-                                             split=split, loss_fn=p.loss_fn, amp_dtype=p.amp_dtype,
-                                             tokens_only=p.tokens_only)
+                if split not in predictions:
+                    predictions[split] = predict(p.model, p.dd, p.rows[split], p.config.encoding, self.data.task,
+                                                 split=split, loss_fn=p.loss_fn, amp_dtype=p.amp_dtype,
+                                                 tokens_only=p.tokens_only)
                 metrics[split] = {"loss": predictions[split].loss,
                                   **metrics_of(predictions[split], self.data.task, self.data.classes)}
             if self.run_dir is not None:
@@ -327,11 +331,13 @@ class BestEpoch:
 
     def __init__(self, mode: str):
         self.mode, self.value, self.epoch, self.state, self.waited = mode, float("nan"), 0, None, 0
+        self.predictions = None  # the validation predictions of the best epoch's weights
 
-    def update(self, value: float, epoch: int, model: torch.nn.Module) -> None:
+    def update(self, value: float, epoch: int, model: torch.nn.Module, predictions=None) -> None:
         if self.improves(value):
             self.value, self.epoch, self.waited = value, epoch, 0
             self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            self.predictions = predictions
         else:
             self.waited += 1
 
