@@ -81,5 +81,7 @@ def result_chart(kind: str, result, key: str = "check") -> None:
 def use_lr(value: float) -> None:
     ws = session.workspace()
     value = float(f"{value:.1e}")
-    if ws.set("lr", value):
+    if ws.fixed("lr"):
+        session.notice("This exercise fixes the learning rate: the range test's suggestion was not applied.", "warning")
+    elif ws.set("lr", value):
         session.notice(f"The learning rate is now {value:.1e}, as the range test suggested.", "success")

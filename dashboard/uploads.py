@@ -109,7 +109,8 @@ def label_columns_control(ws: Workspace, columns: list[str]) -> None:
             ws.set("label_col", "")
 
     st.multiselect("Multi-label: 0/1 columns to predict together", columns, key="label_cols_pick", on_change=picked,
-                   help=describe_field("label_cols")["help"], placeholder="(none: one label column)")
+                   help=describe_field("label_cols")["help"], placeholder="(none: one label column)",
+                   disabled=ws.fixed("label_cols") or ws.fixed("label_col"))
 
 
 def kept(ws: Workspace) -> None:

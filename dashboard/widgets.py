@@ -39,9 +39,14 @@ def control(key: str, container=st, disabled: bool = False, options=None, format
 
     `options` narrows a choice to those that fit (a value outside them shows the placeholder and says
     why, never a silent switch); `slider=(low, high, step)` draws a number as a slider."""
-    meta = describe_field(key)
-    kind, value = meta["type"], session.workspace().settings[key]
-    common = dict(help=help or meta["help"], disabled=disabled)
+    meta, ws = describe_field(key), session.workspace()
+    if key in ws.hidden:
+        return None  # a lesson link hides it: the value is fixed, and not shown
+    kind, value = meta["type"], ws.settings[key]
+    tip = help or meta["help"]
+    if ws.fixed(key):
+        disabled, tip = True, f"Fixed by this exercise's link. {tip}"
+    common = dict(help=tip, disabled=disabled)
     # Every widget also gets the workspace value as its default: a browser that has lost a widget's state
     # (it does, after a file upload) sends the default back, which must never be the minimum or the first
     # choice. (Hence global.disableWidgetStateDuplicationWarning in .streamlit/config.toml.)

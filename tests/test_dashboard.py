@@ -313,3 +313,40 @@ def test_runs_from_before_a_restart_can_still_predict(tmp_path, tiny):
     at.text_area(key="predict_text").set_value("MKVLAAGIVALLLAAGCSSSKEEKK\n")
     next(b for b in at.button if b.label == "Predict").click().run()
     assert not at.exception and list(at.dataframe[0].value["id"]) == ["seq1"]
+
+
+def test_a_lesson_link_locks_and_hides_its_controls_and_the_server_refuses_a_forged_change():
+    at = app(dataset="esol", lr="0.03", optimizer="sgd", seed="0", lock="dataset,seed,lr", hide="optimizer")
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    assert at.select_slider(key="lr").disabled and at.number_input(key="seed").disabled
+    assert not [w for w in at.selectbox if w.key == "optimizer"]  # hidden
+    assert not at.number_input(key="epochs").disabled  # what the link leaves open
+    assert any("Exercise" in i.value and "1 hidden" in i.value for i in at.info)
+    # A browser that sends a change anyway (a forged message: the widget is disabled) changes nothing: Streamlit
+    # drops it, and the Workspace itself refuses to change a fixed setting (tests/test_workspace.py).
+    forged = at.select_slider(key="lr")
+    forged._assert_can_interact = lambda: None  # AppTest, like the browser, would not send it
+    forged.set_value(0.1).run()
+    assert ws(at).settings["lr"] == 0.03 and at.select_slider(key="lr").value == 0.03
+    at.selectbox(key="preset_choice").set_value("solubility-cnn").run()  # the sidebar's preset: what is not fixed
+    next(b for b in at.button if b.label == "Apply preset").click().run()
+    assert (ws(at).settings["lr"], ws(at).settings["model"]) == (0.03, "cnn")
+    assert any("Kept as this exercise fixes them: dataset, optimizer, lr." in i.value for i in at.info)
+    assert at.query_params["lock"] == "dataset,seed,lr" and at.query_params["hide"] == "optimizer"  # a reload keeps it
+    next(b for b in at.button if b.label == "Leave the exercise").click().run()
+    assert not at.select_slider(key="lr").disabled and [w for w in at.selectbox if w.key == "optimizer"]
+
+
+def test_share_as_an_exercise_makes_the_link_that_locks_what_was_chosen():
+    at = app()
+    at.switch_page("app_pages/train.py").run()
+    set_setting(at, "lr", 0.032)
+    at.multiselect(key="exercise_hide").set_value(["optimizer"]).run()
+    link = at.code[-1].value
+    assert link.startswith("http") and "/train?" in link
+    from urllib.parse import parse_qs, urlsplit
+
+    params = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert params["lr"] == "0.032" and params["hide"] == "optimizer"
+    assert params["lock"] == "dataset,split,split_seed,val_fraction,test_fraction,seed,lr"

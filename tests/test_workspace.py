@@ -98,3 +98,31 @@ def test_saving_and_restoring_keeps_everything_and_says_what_it_could_not(tmp_pa
     back, problems = Workspace.from_dict(saved)
     assert back.settings["epochs"] == default_settings()["epochs"]
     assert len(problems) == 2 and any("gone_setting" in p for p in problems) and any("epochs" in p for p in problems)
+
+
+def test_a_lesson_link_fixes_what_it_locks_and_hides_and_says_what_it_cannot():
+    teacher = Workspace("t" * 32)
+    teacher.set_many({"lr": 0.03, "optimizer": "sgd"})
+    link = teacher.exercise_link(lock=("dataset", "seed", "lr"), hide=("optimizer",))
+    assert link == {"dataset": "esol", "lr": "0.03", "optimizer": "sgd", "seed": "0",  # the default seed, written out
+                    "lock": "dataset,seed,lr", "hide": "optimizer"}
+    student = Workspace("s" * 32)
+    _, problems = student.apply_link({**link, "lock": "dataset,seed,lr,colour"}, DATASETS)
+    assert problems == ["`lock=colour`: `colour` is not a ProtScope setting"]
+    assert (student.locked, student.hidden) == (("dataset", "seed", "lr"), ("optimizer",))
+    assert student.link() == link and student.config() == teacher.config()
+    for key, value in (("lr", 0.1), ("optimizer", "adam"), ("seed", 3)):
+        with pytest.raises(ProtScopeError, match=f"this exercise fixes {key}"):
+            student.set(key, value)
+    with pytest.raises(ProtScopeError, match="fixes dataset"):
+        student.choose_builtin("gb1")
+    assert student.set("epochs", 5)  # what the link leaves open stays open
+    student.apply_preset(PRESETS["solubility-cnn"].values)  # a preset changes only what is not fixed
+    assert (student.settings["lr"], student.settings["optimizer"], student.dataset) == (0.03, "sgd", "esol")
+    assert student.settings["model"] == "cnn"
+    restored, _ = Workspace.from_dict(student.to_dict())
+    assert (restored.locked, restored.hidden) == (student.locked, student.hidden)  # a reload keeps the exercise
+    student.leave_exercise()
+    assert student.set("lr", 0.1) and student.link().keys().isdisjoint({"lock", "hide"})
+    student.apply_link({"lr": "0.01"}, DATASETS)  # a plain link: no exercise
+    assert student.set("optimizer", "sgd")

@@ -24,20 +24,26 @@ welcome(ws)
 
 
 def source_changed() -> None:
-    ws.choose_upload() if st.session_state.source == "upload" else ws.choose_builtin(ws.dataset)
+    try:
+        ws.choose_upload() if st.session_state.source == "upload" else ws.choose_builtin(ws.dataset)
+    except ProtScopeError as exc:  # a lesson link fixes the data (the widget is disabled: a forged change)
+        session.notice(str(exc), "error")
 
 
 def dataset_changed() -> None:
-    ws.choose_builtin(st.session_state.dataset)
+    try:
+        ws.choose_builtin(st.session_state.dataset)
+    except ProtScopeError as exc:
+        session.notice(str(exc), "error")
 
 
 show("source", ws.source)
 st.radio("Where the proteins come from", ["builtin", "upload"], key="source", horizontal=True,
-         index=["builtin", "upload"].index(ws.source),
+         index=["builtin", "upload"].index(ws.source), disabled=ws.fixed("dataset"),
          on_change=source_changed, format_func={"builtin": "A built-in dataset", "upload": "My own file"}.get)
 if ws.source == "builtin":
     show("dataset", ws.dataset)
-    st.selectbox("Dataset", list(specs), key="dataset", on_change=dataset_changed,
+    st.selectbox("Dataset", list(specs), key="dataset", on_change=dataset_changed, disabled=ws.fixed("dataset"),
                  index=list(specs).index(ws.dataset) if ws.dataset in specs else None,
                  format_func=lambda n: specs[n].title)
     spec = specs[ws.dataset]

@@ -2,7 +2,7 @@
 schedule, the Train / Pause / Stop buttons, the sanity checks, and the live view of the user's run."""
 import streamlit as st
 
-from dashboard import checks, controls, live, session
+from dashboard import checks, controls, exercise, live, session
 from dashboard.binding import show
 from dashboard.exports import downloads
 from dashboard.state import current_data, current_split, job_manager, repository
@@ -34,15 +34,19 @@ st.caption(f"Train will use **{ws.data_label()}**: {data.task} · {len(data):,} 
 def apply_preset() -> None:
     preset = PRESETS[state.preset_choice]
     changed = ws.apply_preset(preset.values)
+    kept = [k for k in preset.values if ws.fixed(k)]
     session.notice(f"Applied preset **{preset.title}**: {preset.description}"
-                   + (f" Changed: {', '.join(changed)}." if changed else " (Nothing needed changing.)"), "info")
+                   + (f" Changed: {', '.join(changed)}." if changed else " (Nothing needed changing.)")
+                   + (f" Kept as this exercise fixes them: {', '.join(kept)}." if kept else ""), "info")
 
 
 with st.sidebar:
     st.header("Settings")
+    exercise.banner(ws)
     st.selectbox("Start from a preset", list(PRESETS), key="preset_choice", format_func=lambda n: PRESETS[n].title,
                  help="A course case study: one click sets every control below (and the dataset).")
     st.button("Apply preset", on_click=apply_preset, width="stretch")
+    exercise.share(ws)
     controls.draw(ws.settings, data.task)
 
 try:

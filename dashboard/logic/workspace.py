@@ -26,6 +26,8 @@ DATA_IDENTITY = ("dataset", "path", "label_path", "sha256", "label_sha256")
 COLUMN_FIELDS = DataConfig.fields_in("columns")
 SPLIT_FIELDS = DataConfig.fields_in("split")
 LINK_DATA = ("dataset", "path", "sha256", "label_path", "label_sha256")  # data keys a link may carry
+# A lesson link's own keys: the settings it fixes (shown, not editable) and those it also hides (comma lists).
+LINK_EXERCISE = ("lock", "hide")
 
 
 def named_columns(key: str, value: str) -> set[str]:
@@ -112,6 +114,23 @@ class Workspace:
     live_run: str = ""
     changes: int = 0  # every change to the settings or the data counts one
     data_news: list = field(default_factory=list)  # changes to the data or its split since the last run began
+    locked: tuple = ()  # what a lesson link fixes: settings, or "dataset" (README: Teaching with ProtScope)
+    hidden: tuple = ()  # of those, what it also hides
+
+    def fixed(self, key: str) -> bool:
+        """A lesson link fixes `key`: no widget, preset or button of this session may change it."""
+        return key in self.locked or key in self.hidden
+
+    def leave_exercise(self) -> None:
+        """Every setting editable again (the values stay as the exercise left them)."""
+        if self.locked or self.hidden:
+            self.locked, self.hidden = (), ()
+            self.changes += 1
+
+    def _refuse_fixed(self, key: str) -> None:
+        if self.fixed(key):
+            raise ProtScopeError(f"this exercise fixes {key.replace('_', ' ')}",
+                                 fix="ask your instructor, or leave the exercise (the Train page's sidebar)")
 
     # --- changes ------------------------------------------------------------------------------
     def set(self, key: str, value) -> bool:
@@ -122,6 +141,7 @@ class Workspace:
         old = self.settings[key]
         if old == value:
             return False
+        self._refuse_fixed(key)
         self.settings[key] = value
         self.changes += 1
         if key in DataConfig.__dataclass_fields__:
@@ -136,9 +156,10 @@ class Workspace:
         """A preset: every setting to its default, then the preset's values (its `dataset` chosen); the
         split settings are kept, as they describe the data. Returns the settings that changed."""
         base = default_settings()
-        wanted = {k: v for k, v in {**base, **values}.items() if k != "dataset" and k not in SPLIT_FIELDS}
+        wanted = {k: v for k, v in {**base, **values}.items()
+                  if k != "dataset" and k not in SPLIT_FIELDS and not self.fixed(k)}
         changed = self.set_many(wanted)
-        if "dataset" in values:
+        if "dataset" in values and not self.fixed("dataset"):
             self.choose_builtin(values["dataset"])
         return changed
 
@@ -164,6 +185,8 @@ class Workspace:
     def _choose(self, source: str, dataset: str, upload: StoredFile | None) -> bool:
         if (source, dataset, upload) == (self.source, self.dataset, self.upload):
             return False
+        if (source, dataset) != (self.source, self.dataset):
+            self._refuse_fixed("dataset")
         before = self.data_label()
         self.source, self.dataset, self.upload = source, dataset, upload
         self._data_changed(before)
@@ -219,15 +242,24 @@ class Workspace:
 
     # --- links ----------------------------------------------------------------------------------
     def link(self) -> dict[str, str]:
-        """Query parameters that reproduce this workspace: the data, and every setting that differs from
-        the config defaults, under its config name."""
+        """Query parameters that reproduce this workspace: the data, every setting that differs from the
+        config defaults, under its config name, and what a lesson link fixes."""
+        return self.exercise_link(self.locked, self.hidden)
+
+    def exercise_link(self, lock=(), hide=()) -> dict[str, str]:
+        """This workspace as a lesson link that fixes the settings in `lock` and `hide` (hiding those in
+        `hide`): their values are written out even where they are the defaults, which a later version may
+        change."""
         out = {k: str(v) for k, v in self.data_values().items()}
         if self.source == "upload" and self.upload is None and self.wanted:
             out.update(path=self.wanted["name"], sha256=self.wanted["sha256"])
-        base = default_settings()
+        base, fixed = default_settings(), {*lock, *hide}
         for key, value in self.settings.items():
-            if value != base[key] and (self.source == "upload" or key not in COLUMN_FIELDS):
+            if (value != base[key] or key in fixed) and (self.source == "upload" or key not in COLUMN_FIELDS):
                 out[key] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        hide = [k for k in hide if k]
+        lock = [k for k in lock if k and k not in hide]
+        out.update({name: ",".join(keys) for name, keys in (("lock", lock), ("hide", hide)) if keys})
         return out
 
     def apply_link(self, params: dict[str, str], known_datasets) -> tuple[list[str], list[str]]:
@@ -236,7 +268,8 @@ class Workspace:
         Returns (the settings that changed, problems in words). Unknown keys and bad values are
         problems, never silently dropped.
         """
-        values, problems = read_settings({k: v for k, v in params.items() if k not in LINK_DATA},
+        self.locked, self.hidden = (), ()  # the link says what it fixes, if anything
+        values, problems = read_settings({k: v for k, v in params.items() if k not in LINK_DATA + LINK_EXERCISE},
                                          lambda key: f"`{key}` is not a ProtScope setting",
                                          lambda key, text, exc: f"`{key}={text}`: {exc}")
         changed = [k for k in values if values[k] != self.settings[k]]
@@ -253,6 +286,12 @@ class Workspace:
             self._choose("builtin", dataset, self.upload)
         elif dataset:
             problems.append(f"there is no built-in dataset `{dataset}`")
+        for name in LINK_EXERCISE:
+            keys = [k.strip() for k in params.get(name, "").split(",") if k.strip()]
+            problems += [f"`{name}={k}`: `{k}` is not a ProtScope setting" for k in keys
+                         if k not in self.settings and k != "dataset"]
+            setattr(self, "locked" if name == "lock" else "hidden",
+                    tuple(k for k in keys if k in self.settings or k == "dataset"))
         return changed, problems
 
     # --- saving ---------------------------------------------------------------------------------
@@ -272,7 +311,8 @@ class Workspace:
                                                                    f"{show(defaults[key])}: {exc}")
         files = {k: StoredFile(**values[k]) if values.get(k) else None for k in ("upload", "labels")}
         known = {f.name for f in fields(cls)} - {"settings", "upload", "labels"}
-        return cls(**{k: v for k, v in values.items() if k in known}, settings=settings, **files), problems
+        kept = {k: tuple(v) if k in ("locked", "hidden") else v for k, v in values.items() if k in known}
+        return cls(**kept, settings=settings, **files), problems
 
 
 def new_upload(name: str, content: bytes, folder) -> StoredFile:

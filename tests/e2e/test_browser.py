@@ -81,6 +81,26 @@ def test_malformed_upload_shows_the_error(server, page, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "predict.png"), full_page=True)
 
 
+def test_a_lesson_link_opens_with_its_controls_locked_and_hidden(server, page):
+    """An instructor's "Share as an exercise" link, opened by a student: the locked learning rate is shown but
+    cannot be moved, the hidden optimizer is not there, and the sidebar says so."""
+    page.goto(server + "/train?dataset=esol&lr=0.032&optimizer=sgd&seed=0&lock=dataset,seed,lr&hide=optimizer")
+    page.get_by_role("button", name="Train", exact=True).wait_for()
+    wait_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text(re.compile("Exercise.*fixed by your link")).wait_for()
+    slider = sidebar.get_by_test_id("stSlider").filter(has_text="learning rate")
+    assert slider.locator("input[type=range]").is_disabled()
+    assert "3.2e-02" in slider.inner_text()
+    assert sidebar.get_by_test_id("stSelectbox").filter(has_text="optimizer").count() == 0
+    assert not sidebar.get_by_test_id("stNumberInput").filter(has_text="epochs").locator("input").is_disabled()
+    page.screenshot(path=str(ARTIFACTS / "lesson-link-locked.png"), full_page=True)
+    sidebar.get_by_role("button", name="Leave the exercise").click()
+    wait_idle(page)
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="optimizer").first.wait_for()  # shown and editable again
+    assert "lock=" not in page.url
+
+
 def test_ci_installs_the_browser():
     """`.ci/run` installs chromium, so CI can never skip the tests above."""
     ci = (ROOT / ".ci" / "run").read_text()
