@@ -24,6 +24,7 @@ navigation = st.navigation([
     st.Page(PAGES / "compare.py", title="4 · Compare", icon=":material/compare_arrows:", url_path="compare"),
     st.Page(PAGES / "predict.py", title="5 · Predict", icon=":material/batch_prediction:", url_path="predict"),
     st.Page(PAGES / "lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
+    st.Page(PAGES / "classroom.py", title="Class", icon=":material/groups:", url_path="class"),
 ])
 with st.sidebar:
     sidebar(ws)

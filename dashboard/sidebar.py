@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import session
+from dashboard import roles, session
 from dashboard.logic.workspace import Workspace
 
 # A wider sidebar, so option names ("Linear model (logistic regression / single-layer perceptron)") and
@@ -19,6 +19,7 @@ def sidebar(ws: Workspace) -> None:
         if ws.data_news:
             st.warning("Changed since your last run: " + "; ".join(ws.data_news[-3:]) + ".")
     session_name(ws)
+    roles.sign_in()
 
 
 def session_name(ws: Workspace) -> None:

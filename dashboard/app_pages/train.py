@@ -10,6 +10,7 @@ from protscope.config.presets import PRESETS
 from protscope.errors import ProtScopeError
 from protscope.modeling.losses import check_targets
 from protscope.owners import Owner
+from protscope.runs.classroom import EXERCISE_PREFIX
 from protscope.status import Status
 
 state = st.session_state
@@ -75,7 +76,8 @@ if config is not None:
 def submit():
     """Start a run with the settings on screen; the job, or None (with the reason shown)."""
     try:
-        job = jobs.submit(config, data, split, owner=Owner(ws.owner, ws.owner_name, "dashboard"))
+        job = jobs.submit(config, data, split, owner=Owner(ws.owner, ws.owner_name, "dashboard"),
+                          tags=(f"{EXERCISE_PREFIX}{ws.exercise_id()}",) if ws.exercise_id() else ())
     except ProtScopeError as exc:
         st.error(str(exc))
         return None

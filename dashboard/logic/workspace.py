@@ -121,6 +121,15 @@ class Workspace:
         """A lesson link fixes `key`: no widget, preset or button of this session may change it."""
         return key in self.locked or key in self.hidden
 
+    def exercise_id(self) -> str:
+        """Which exercise this session is in ("" for none): the same link gives the same id, so the runs students
+        submit from it meet on the class board."""
+        if not (self.locked or self.hidden):
+            return ""
+        fixed = {*self.locked, *self.hidden, *LINK_EXERCISE}  # what students may change is not part of it
+        part = sorted((k, v) for k, v in self.link().items() if k in fixed)
+        return hashlib.sha256(repr(part).encode()).hexdigest()[:10]
+
     def leave_exercise(self) -> None:
         """Every setting editable again (the values stay as the exercise left them)."""
         if self.locked or self.hidden:
