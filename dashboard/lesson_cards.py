@@ -8,7 +8,7 @@ import json
 
 import streamlit as st
 
-from dashboard import checks, session
+from dashboard import checks, roles, session
 from dashboard.logic import lessons_view as view
 from dashboard.state import builtin_data, cached_split, job_manager, run_store
 from protscope.checks.sanity import start_check
@@ -56,9 +56,10 @@ def _runs(lesson: Lesson) -> None:
 
 def launch(lesson: Lesson, ws) -> str:
     """Queue every run of the lesson, all or none; returns the launch id."""
-    runs, jobs = lesson_runs(lesson), job_manager()
-    if len(runs) > jobs.room():
-        raise ProtScopeError(f"this lesson has {len(runs)} runs but the server takes only {jobs.room()} more now",
+    runs, jobs, first = lesson_runs(lesson), job_manager(), roles.actor().instructor
+    room = jobs.room("" if first else ws.owner)
+    if len(runs) > room:
+        raise ProtScopeError(f"this lesson has {len(runs)} runs but the server takes only {room} more from you now",
                              fix="wait for queued runs to finish, or stop runs you no longer need")
     launch_id = new_launch(lesson)
     for run in runs:
@@ -66,7 +67,7 @@ def launch(lesson: Lesson, ws) -> str:
         data = builtin_data(lesson.base["dataset"], data_json)
         jobs.submit(run.config, data, cached_split(data.fingerprint(), data_json, data),
                     label=f"{lesson.name} {run.label}".strip(), owner=Owner(ws.owner, ws.owner_name, "dashboard"),
-                    tags=tags_of(lesson, launch_id))
+                    tags=tags_of(lesson, launch_id), first=first)
     return launch_id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import session
+from dashboard import roles, session
 from dashboard.logic.workspace import setting_names
 from dashboard.state import builtin_data, current_data, current_split, job_manager
 from protscope.config.layering import layered
@@ -29,14 +29,14 @@ OPTIMIZER_PRESET = "optimizer-comparison"
 def launch(spec: SweepSpec, base: RunConfig, data, split) -> int:
     """Queue every run of `spec`; returns how many. Invalid combinations are refused before any starts."""
     runs = expand(spec, base)
-    jobs = job_manager()
-    if len(runs) > jobs.room():  # all or nothing: never half a sweep
-        raise ProtScopeError(f"this sweep has {len(runs)} runs but the server takes only {jobs.room()} more now",
+    jobs, ws, first = job_manager(), session.workspace(), roles.actor().instructor
+    room = jobs.room("" if first else ws.owner)
+    if len(runs) > room:  # all or nothing: never half a sweep
+        raise ProtScopeError(f"this sweep has {len(runs)} runs but the server takes only {room} more from you now",
                              fix="wait for queued runs to finish, cancel a sweep, or sweep fewer values")
-    ws = session.workspace()
     for run in runs:
         jobs.submit(run.config, data, split, label=f"{spec.name} {run.label}", owner=Owner(ws.owner, ws.owner_name,
-                    "sweep"), tags=(f"sweep:{spec.name}",))
+                    "sweep"), tags=(f"sweep:{spec.name}",), first=first)
     st.session_state.cmp_tag = f"sweep:{spec.name}"
     return len(runs)
 

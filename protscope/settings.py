@@ -46,3 +46,9 @@ def max_parallel_runs() -> int | None:
 
 def max_active_jobs() -> int:
     return _whole_number("PROTSCOPE_MAX_JOBS") or MAX_ACTIVE_JOBS
+
+
+def max_jobs_per_owner() -> int:
+    """PROTSCOPE_MAX_RUNS_PER_STUDENT: queued or training runs one owner may have at once (0 or unset: no limit;
+    a class server sets 1, so 30 students share the slots fairly). The instructor's runs are not counted."""
+    return _whole_number("PROTSCOPE_MAX_RUNS_PER_STUDENT") or 0

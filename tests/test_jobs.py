@@ -63,3 +63,27 @@ def test_active_runs_are_bounded_with_a_clear_message(tiny, tmp_path, monkeypatc
     jobs.submit(config(epochs=1, model="mlp", encoding="aac"), data, split)  # a slot is free again
     jobs.stop_all()
     assert all(j.trainer.wait(30) is not None for j in jobs.list())
+
+
+def test_on_a_class_server_each_student_queues_one_run_and_the_instructors_go_first(tiny, tmp_path, monkeypatch):
+    from protscope.errors import ProtScopeError
+    from protscope.owners import Owner
+
+    monkeypatch.setenv("PROTSCOPE_MAX_RUNS_PER_STUDENT", "1")
+    data, split = tiny["binary"]
+    jobs = JobManager(tmp_path, max_concurrent=1)
+    ada, bo, teacher = Owner("ada", "Ada"), Owner("bo", "Bo"), Owner("teacher", "T")
+    holding = jobs.submit(config(epochs=2, batch_size=4), data, split, owner=Owner("cy"))
+    holding.trainer.pause()  # the only slot is taken
+    queued_ada = jobs.submit(config(epochs=1), data, split, owner=ada)
+    assert jobs.room("ada") == 0 and jobs.room("bo") == 1
+    with pytest.raises(ProtScopeError, match="you already have 1 run queued or training"):
+        jobs.submit(config(epochs=1), data, split, owner=ada)
+    queued_bo = jobs.submit(config(epochs=1), data, split, owner=bo)
+    lesson = [jobs.submit(config(epochs=1), data, split, owner=teacher, first=True) for _ in range(2)]  # no limit
+    assert [jobs.place(j) for j in (*lesson, queued_ada, queued_bo)] == [1, 2, 3, 4]  # ahead of the students, in order
+    jobs.stop_all()
+    for job in (holding, queued_ada, queued_bo, *lesson):
+        job.trainer.resume()
+        assert job.trainer.wait(60) is not None
+    assert jobs.room("ada") == 1  # a finished run no longer counts

@@ -2,7 +2,7 @@
 schedule, the Train / Pause / Stop buttons, the sanity checks, and the live view of the user's run."""
 import streamlit as st
 
-from dashboard import checks, controls, exercise, live, session
+from dashboard import checks, controls, exercise, live, roles, session
 from dashboard.binding import show
 from dashboard.exports import downloads
 from dashboard.state import current_data, current_split, job_manager, repository
@@ -77,7 +77,8 @@ def submit():
     """Start a run with the settings on screen; the job, or None (with the reason shown)."""
     try:
         job = jobs.submit(config, data, split, owner=Owner(ws.owner, ws.owner_name, "dashboard"),
-                          tags=(f"{EXERCISE_PREFIX}{ws.exercise_id()}",) if ws.exercise_id() else ())
+                          tags=(f"{EXERCISE_PREFIX}{ws.exercise_id()}",) if ws.exercise_id() else (),
+                          first=roles.actor().instructor)
     except ProtScopeError as exc:
         st.error(str(exc))
         return None

@@ -9,7 +9,8 @@ A job belongs to the server, not to a browser page, so closing a tab or rerunnin
 not stop it; it also belongs to its owner (protscope.owners), whose pages show it. At most
 `max_concurrent` runs train at once; the rest wait visibly as "queued", first come first served,
 each knowing its place (`place(job)`), because two torch runs on the same few cores each go at
-less than half speed.
+less than half speed. On a class server an owner may have at most PROTSCOPE_MAX_RUNS_PER_STUDENT
+queued or training runs, and runs submitted `first` (the instructor's) go ahead of the others in line.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class Job:
     dataset: str  # the dataset's name, for lists
     owner: Owner = field(default_factory=Owner)
     tags: tuple[str, ...] = ()
+    first: bool = False  # ahead of the others in line (the instructor's)
     submitted: float = field(default_factory=time.time)
     finished_recording: threading.Event = field(default_factory=threading.Event)  # files and store written
 
@@ -87,25 +89,30 @@ class JobManager:
         self._training: list[Job] = []  # holding a slot
 
     def submit(self, config: RunConfig, data: ProteinData, split: Split | None = None, label: str = "",
-               owner: Owner | None = None, tags: tuple[str, ...] = ()) -> Job:
-        """Queue a run and return at once. Invalid configs raise ProtScopeError here, not in the thread."""
-        active = len(self.active())
+               owner: Owner | None = None, tags: tuple[str, ...] = (), first: bool = False) -> Job:
+        """Queue a run and return at once. Invalid configs raise ProtScopeError here, not in the thread.
+        `first`: it goes ahead of every run in line not submitted `first`, and the per-owner limit skips it."""
+        active = self.active()
         limit = settings.max_active_jobs()
-        if active >= limit:
-            raise ProtScopeError(f"{active} runs are already queued or training on this server (the limit is "
+        if len(active) >= limit:
+            raise ProtScopeError(f"{len(active)} runs are already queued or training on this server (the limit is "
                                  f"{limit})", fix="wait for some to finish, or stop runs you no longer need "
                                  "(PROTSCOPE_MAX_JOBS raises the limit)")
         owner = owner or Owner(origin="dashboard")
+        yours, each = sum(j.owner.id == owner.id and not j.first for j in active), settings.max_jobs_per_owner()
+        if each and owner.id and not first and yours >= each:
+            raise ProtScopeError(f"you already have {yours} run{'s' if yours > 1 else ''} queued or training, the most "
+                                 f"each person may have on this server", fix="wait until it ends, or stop it")
         run_id = new_run_id()
         trainer = Trainer(config, data, split, run_dir=self.runs_dir / run_id, run_id=run_id)
-        job = Job(trainer, label or describe(trainer.config), data.name, owner, tags=tuple(tags))
+        job = Job(trainer, label or describe(trainer.config), data.name, owner, tags=tuple(tags), first=first)
         if self.store is not None:  # listed at once, as queued, so a sweep's runs all show before they train
             self.store.create_run(run_id, job.label, trainer.config.to_dict(), data.name, data.fingerprint(),
                                   data.task, trainer.run_dir, status=Status.QUEUED, tags=job.tags, owner=owner.id,
                                   owner_name=owner.name, origin=owner.origin, classes=data.classes)
         with self._lock:
             self._jobs[run_id] = job
-            self._waiting.append(job)
+            self._waiting.insert(sum(j.first for j in self._waiting) if first else len(self._waiting), job)
             self._forget_old()
         threading.Thread(target=self._work, args=(job,), name=f"job-{run_id}", daemon=True).start()
         return job
@@ -157,9 +164,14 @@ class JobManager:
         with self._lock:
             return list(self._training)
 
-    def room(self) -> int:
-        """How many more runs may be submitted now (queued and training runs count against the limit)."""
-        return max(0, settings.max_active_jobs() - len(self.active()))
+    def room(self, owner: str = "") -> int:
+        """How many more runs may be submitted now (queued and training runs count against the limit), and by
+        `owner` when given (PROTSCOPE_MAX_RUNS_PER_STUDENT; leave it out for runs submitted `first`)."""
+        active = self.active()
+        left, each = settings.max_active_jobs() - len(active), settings.max_jobs_per_owner()
+        if owner and each:
+            left = min(left, each - sum(j.owner.id == owner and not j.first for j in active))
+        return max(0, left)
 
     def list(self) -> list[Job]:
         with self._lock:
