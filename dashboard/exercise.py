@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from dashboard import session
+from dashboard import roles, session
 from dashboard.logic.workspace import Workspace, default_settings
 from dashboard.widgets import label
 
@@ -56,4 +56,22 @@ def banner(ws: Workspace) -> None:
     if st.button("Leave the exercise", help="Unlock every setting (their values stay as they are)."):
         ws.leave_exercise()
         session.notice("You left the exercise: every setting can be changed again.", "info")
+        st.rerun()
+
+
+def broadcast_button(run_id: str) -> None:
+    """The instructor's "Broadcast to the class" for the run on screen (nothing for a student)."""
+    from dashboard.state import broadcast, repository
+
+    me, on_air = roles.actor(), broadcast()
+    if not me.instructor:
+        return
+    if on_air.run_id == run_id:
+        st.caption(":material/cast: Every student's Class page shows this run live.")
+        if st.button("Stop broadcasting", icon=":material/cancel_presentation:"):
+            on_air.stop(me)
+            st.rerun()
+    elif st.button("Broadcast to the class", icon=":material/cast:",
+                   help="Show this run, live, on every student's Class page."):
+        on_air.start(me, repository().find(run_id))
         st.rerun()

@@ -43,6 +43,14 @@ def job_manager() -> JobManager:
     return JobManager(runs_folder(), store=run_store())
 
 
+@st.cache_resource
+def broadcast():
+    """The run the instructor broadcasts to the Class page, one per server (protscope/runs/classroom.py)."""
+    from protscope.runs.classroom import Broadcast
+
+    return Broadcast()
+
+
 def repository() -> RunRepository:
     """Every run every page shows: the store's, with this server's live jobs for their status."""
     return RunRepository(run_store(), job_manager())

@@ -131,12 +131,13 @@ def tiny():
 @pytest.fixture
 def fresh_dashboard(tmp_path, monkeypatch):
     """An AppTest dashboard with its own run folder, run store and empty job list."""
-    from dashboard.state import job_manager, run_store
+    from dashboard.state import broadcast, job_manager, run_store
 
     monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path / "runs"))
     monkeypatch.delenv("PROTSCOPE_DB", raising=False)
     job_manager.clear()
     run_store.clear()
+    broadcast.clear()
     yield
     job_manager().stop_all()
     job_manager.clear()

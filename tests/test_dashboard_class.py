@@ -74,3 +74,31 @@ def test_a_run_started_from_a_lesson_link_is_submitted_to_its_exercise():
 
     run = repository().find(at.session_state["ws"].live_run)
     assert f"{EXERCISE_PREFIX}{at.session_state['ws'].exercise_id()}" in run.tags
+
+
+def test_the_instructors_broadcast_reaches_every_students_class_page_and_only_the_instructor_starts_it(monkeypatch):
+    from dashboard.state import broadcast, repository
+
+    monkeypatch.setenv("PROTSCOPE_INSTRUCTOR_PASSWORD", "tea-time")
+    teacher = AppTest.from_file(APP, default_timeout=90)
+    teacher.query_params.update(dict(LINK, epochs="200", max_batches="2"))
+    teacher.run()
+    teacher.text_input(key="instructor_password_typed").input("tea-time")
+    teacher.button[[b.label for b in teacher.button].index("Sign in")].click().run()
+    teacher.switch_page("app_pages/train.py").run()
+    next(b for b in teacher.button if b.label == "Train").click().run()
+    run_id = teacher.session_state["ws"].live_run
+    student = page()
+    with pytest.raises(NotAllowed, match="only the instructor may broadcast"):  # a student calling the server
+        broadcast().start(Actor(student.session_state["ws"].owner), repository().find(run_id))
+    assert not [s for s in student.subheader if "Live from the instructor" in s.value]
+    next(b for b in teacher.button if b.label == "Broadcast to the class").click().run()
+    student.run()
+    assert [s.value for s in student.subheader if "Live from the instructor" in s.value] == [
+        f":material/cast: Live from the instructor: run {run_id}"]
+    with pytest.raises(NotAllowed):
+        broadcast().stop(Actor(student.session_state["ws"].owner))
+    next(b for b in teacher.button if b.label == "Stop broadcasting").click().run()
+    student.run()
+    assert not [s for s in student.subheader if "Live from the instructor" in s.value]
+    repository().job(run_id).trainer.stop()

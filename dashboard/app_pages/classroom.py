@@ -1,18 +1,25 @@
-"""Class page: the class board of an exercise (the runs students submitted from its lesson link, one row per
-student, ranked by the exercise's metric over their seeds), with the instructor's hide, show and delete. Every
-action goes through protscope/runs/classroom.py, which checks the role on the server."""
+"""Class page: the instructor's broadcast run, live, and the class board of an exercise (the runs students
+submitted from its lesson link, one row per student, ranked by the exercise's metric over their seeds), with
+the instructor's hide, show and delete. Every action goes through protscope/runs/classroom.py, which checks the
+role on the server."""
 import math
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import roles, session
-from dashboard.state import repository
+from dashboard import live, roles, session
+from dashboard.state import broadcast, repository
 from protscope.errors import ProtScopeError
 from protscope.runs import classroom
 
 st.title("Class")
 ws, repo, me = session.workspace(), repository(), roles.actor()
+on_air = broadcast().run_id
+if on_air and (run := repo.find(on_air)) is not None:
+    st.subheader(f":material/cast: Live from the instructor: run {on_air}")
+    st.caption(run.title)
+    live.show(on_air)  # read from the run's snapshots: the run never waits for its viewers
+    st.divider()
 found = classroom.exercises(repo)
 st.caption("The runs students submit from a lesson link (Train page: *Share as an exercise*), side by side. "
            + ("You are signed in as the instructor: you can hide runs from the board and delete them."

@@ -110,6 +110,7 @@ checks.panel()
 
 if live_job is not None or live_record is not None:
     st.subheader(f"Run {ws.live_run}")
+    exercise.broadcast_button(ws.live_run)
     st.caption(live_job.label if live_job is not None else live_record.title)
     live.show(ws.live_run)
 else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ EXERCISE_PREFIX = "exercise:"  # + the exercise's id (dashboard Workspace.exerci
 ROLES = ("student", "instructor")
 # What a student may do to their own runs; an instructor may do all of these to anyone's.
 OWN_ACTIONS = ("pause", "stop", "delete")
-INSTRUCTOR_ACTIONS = ("hide", "show")
+INSTRUCTOR_ACTIONS = ("hide", "show", "broadcast")
 
 
 class NotAllowed(ProtScopeError):
@@ -53,6 +54,28 @@ def check(actor: Actor, action: str, run: RunRecord) -> None:
         raise NotAllowed(f"run {run.id} is not yours: only its owner or the instructor may {action} it",
                          fix="ask the instructor")
     raise NotAllowed(f"only the instructor may {action} runs on the class board", fix="ask the instructor")
+
+class Broadcast:
+    """The run the instructor shows on every student's Class page (one per server; "" for none)."""
+
+    def __init__(self):
+        self._lock, self._run_id = threading.Lock(), ""
+
+    @property
+    def run_id(self) -> str:
+        return self._run_id
+
+    def start(self, actor: Actor, run: RunRecord) -> None:
+        check(actor, "broadcast", run)
+        with self._lock:
+            self._run_id = run.id
+
+    def stop(self, actor: Actor) -> None:
+        if not actor.instructor:
+            raise NotAllowed("only the instructor may stop the broadcast", fix="ask the instructor")
+        with self._lock:
+            self._run_id = ""
+
 
 def delete_run(repo: RunRepository, actor: Actor, run_id: str) -> None:
     """Delete a finished run and its files, if `actor` may."""
