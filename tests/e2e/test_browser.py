@@ -8,15 +8,17 @@ import re
 
 import pytest
 
-from tests.e2e.browser import ARTIFACTS, ROOT, go, need_browser, start, wait_idle
+from tests.e2e.browser import ARTIFACTS, ROOT, go, need_browser, open_expander, start, wait_idle
 from tools.serve import FIRST_VALIDATION_DRAWN_JS, Server, launch_chromium
+
+PASSWORD = "tea-time"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     need_browser()
     runs = tmp_path_factory.mktemp("runs")
-    server = start(Server(runs, log=runs / "server.log"))
+    server = start(Server(runs, log=runs / "server.log", PROTSCOPE_INSTRUCTOR_PASSWORD=PASSWORD))
     yield server.url
     server.stop()
 
@@ -99,6 +101,41 @@ def test_a_lesson_link_opens_with_its_controls_locked_and_hidden(server, page):
     wait_idle(page)
     sidebar.get_by_test_id("stSelectbox").filter(has_text="optimizer").first.wait_for()  # shown and editable again
     assert "lock=" not in page.url
+
+
+def test_the_instructors_broadcast_is_live_on_a_students_class_page(server, page):
+    """The instructor signs in, trains and broadcasts; a student in another browser profile sees the run on the
+    Class page, redrawn live; a student has no broadcast button of their own."""
+    page.goto(server + "/train?model=mlp&encoding=aac&epochs=10000&hidden=32")
+    page.get_by_role("button", name="Train", exact=True).wait_for()
+    wait_idle(page)
+    open_expander(page, "Instructor sign-in")
+    page.get_by_label("Class password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as the instructor").wait_for()
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("button", name="Broadcast to the class").click()
+    page.get_by_text("Every student's Class page shows this run live").wait_for()
+    student = page.context.browser.new_context(viewport={"width": 1500, "height": 1100})
+    try:
+        theirs = student.new_page()
+        theirs.set_default_timeout(60_000)
+        theirs.goto(server + "/class")
+        theirs.get_by_text(re.compile("Live from the instructor: run")).wait_for()
+        progress = theirs.get_by_test_id("stProgress")
+        progress.get_by_text(re.compile(r"running · epoch \d+")).wait_for()
+        first = progress.inner_text()
+        theirs.wait_for_function("(first) => document.querySelector('[data-testid=\"stProgress\"]').innerText "
+                                 "!== first", arg=first, timeout=60_000)  # live: redrawn with no click
+        theirs.screenshot(path=str(ARTIFACTS / "class-broadcast.png"), full_page=True)
+        theirs.goto(server + "/train")
+        theirs.get_by_role("button", name="Train", exact=True).wait_for()
+        wait_idle(theirs)
+        assert theirs.get_by_role("button", name="Broadcast to the class").count() == 0
+    finally:
+        student.close()
+        page.get_by_role("button", name="Stop", exact=True).click()
+        page.get_by_text(re.compile("stopped")).first.wait_for()
 
 
 def test_ci_installs_the_browser():
