@@ -104,6 +104,11 @@ BOUGHT = [
     "Tried and not kept: a 1-epoch warm-up then cosine at lr 2e-3 over 20 epochs reached the target in 23 s (seed 0) "
     "but tested MCC 0.450 and ROC AUC 0.798; one thread instead of two for qian-sejnowski's window network: 7.1 s "
     "against 4.7 s to its target (the tiny-MLP result of the scale bench does not carry over to it).",
+    "ss-cnn, a lead not yet adopted (seed 0 only, on a 2-core AMD EPYC with AVX2 and no bf16, validating every "
+    "quarter epoch): one-cycle to max_lr 3e-3 over the preset's 4 epochs reached val Q3 0.694 at 1.5 epochs and "
+    "0.698 at epoch 2, where the preset had 0.689 and 0.692; its test Q3 over 3 seeds is not measured yet.",
+    "A run's final validation scores reuse the best epoch's predictions instead of a second pass over the "
+    "validation set (one pass fewer per run: ss-cnn's 1,079 validation proteins, seconds on 2 cores).",
     "The first run in a process pays 1.6 s importing torch._dynamo (torch.optim does, on the first optimizer): a "
     "dashboard server pays it once; each `protscope train` command pays it.",
 ]

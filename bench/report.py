@@ -35,7 +35,8 @@ The scripts: `bench_encoding` (tokenisation, one-hot and window encodings, token
 (the real app in chromium, the Compare page under 20 long runs), `bench_soak` (the server's memory
 over a 10-minute live run; in `make bench` it runs beside `bench_scale`, each on its own CPU cores)
 `bench_target` (time to each case study's validation target: ProtScope now against the course notes' recipe
-and against the preset before its time-to-target changes) and `bench_gpu` (CUDA only; skipped elsewhere).
+and against the preset before its time-to-target changes), `bench_class` (30 simulated students on one server: a
+lesson link, a run each, the instructor's broadcast) and `bench_gpu` (CUDA only; skipped elsewhere).
 """
 
 

@@ -48,6 +48,13 @@ def max_active_jobs() -> int:
     return _whole_number("PROTSCOPE_MAX_JOBS") or MAX_ACTIVE_JOBS
 
 
+def training_niceness() -> int:
+    """PROTSCOPE_TRAIN_NICE: how much lower than the web server's the CPU priority of a server job's training
+    thread is (Linux nice, 0-19; default 10), so pages stay quick while runs train. 0 keeps them equal."""
+    value = os.environ.get("PROTSCOPE_TRAIN_NICE", "").strip()
+    return min(19, int(value)) if value.isdigit() else 10
+
+
 def max_jobs_per_owner() -> int:
     """PROTSCOPE_MAX_RUNS_PER_STUDENT: queued or training runs one owner may have at once (0 or unset: no limit;
     a class server sets 1, so 30 students share the slots fairly). The instructor's runs are not counted."""

@@ -181,3 +181,20 @@ def test_time_to_target_ratios_say_when_they_are_only_a_lower_bound():
     assert speedup(ours, Reached(50.0, 6, 0.5, 6, 50.0)) == (5.0, "5.00x")
     assert speedup(ours, Reached(None, None, 0.2, 10, 900.0)) == (90.0, "> 90.00x")  # never reached in 900 s
     assert speedup(Reached(None, None, 0.2, 10, 30.0), ours) == (None, "—")
+
+
+def test_the_class_benchmark_loses_no_run_and_keeps_the_queue_fair_in_quick_mode(monkeypatch, tmp_path):
+    from bench import bench_class
+
+    monkeypatch.setenv("PROTSCOPE_RUNS", str(tmp_path))  # bench_class sets its own; this restores it afterwards
+    for name in ("PROTSCOPE_MAX_RUNS", "PROTSCOPE_MAX_RUNS_PER_STUDENT", "PROTSCOPE_INSTRUCTOR_PASSWORD"):
+        monkeypatch.setenv(name, "")
+    from dashboard.state import broadcast, job_manager, run_store
+
+    for cached in (job_manager, run_store, broadcast):
+        cached.clear()
+    result = bench_class.run(quick=True, log=lambda *a: None)
+    for cached in (job_manager, run_store, broadcast):
+        cached.clear()
+    failed = [r.what for r in result["rows"] if r.passed is False]
+    assert not failed and len(result["rows"]) == 11

@@ -87,3 +87,28 @@ def test_on_a_class_server_each_student_queues_one_run_and_the_instructors_go_fi
         job.trainer.resume()
         assert job.trainer.wait(60) is not None
     assert jobs.room("ada") == 1  # a finished run no longer counts
+
+
+def test_a_server_jobs_training_thread_runs_at_a_lower_cpu_priority(tiny, tmp_path, monkeypatch):
+    """Pages stay quick while runs train: the job's thread is niced (Linux), the server's own threads are not."""
+    import os
+    import threading
+
+    from protscope.runs import jobs as jobs_module
+
+    if not hasattr(os, "setpriority"):
+        pytest.skip("no per-thread priority on this platform")
+    seen = []
+
+    def lowered_then_recorded(niceness):
+        lowered(niceness)
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    lowered = jobs_module.lower_priority
+    monkeypatch.setattr(jobs_module, "lower_priority", lowered_then_recorded)
+    monkeypatch.setenv("PROTSCOPE_TRAIN_NICE", "5")
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    data, split = tiny["binary"]
+    job = JobManager(tmp_path, max_concurrent=1).submit(config(epochs=1), data, split)
+    assert job.trainer.wait(60) is not None
+    assert seen == [min(19, mine + 5)] and os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
