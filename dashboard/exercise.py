@@ -73,5 +73,9 @@ def broadcast_button(run_id: str) -> None:
             st.rerun()
     elif st.button("Broadcast to the class", icon=":material/cast:",
                    help="Show this run, live, on every student's Class page."):
-        on_air.start(me, repository().find(run_id))
+        run = repository().find(run_id)
+        if run is None:  # deleted meanwhile
+            st.error(f"Run {run_id} is no longer stored, so it cannot be broadcast.")
+            return
+        on_air.start(me, run)
         st.rerun()

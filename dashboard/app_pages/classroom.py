@@ -18,7 +18,7 @@ on_air = broadcast().run_id
 if on_air and (run := repo.find(on_air)) is not None:
     st.subheader(f":material/cast: Live from the instructor: run {on_air}")
     st.caption(run.title)
-    live.show(on_air)  # read from the run's snapshots: the run never waits for its viewers
+    live.show(on_air)  # each viewer reads the run's snapshots; none of them pauses it
     st.divider()
 found = classroom.exercises(repo)
 st.caption("The runs students submit from a lesson link (Train page: *Share as an exercise*), side by side. "

@@ -114,7 +114,7 @@ def monitored_value(run: RunRecord) -> float:
     """The run's validation value of the metric its config monitors (its best epoch's), NaN when none."""
     monitor = run.config.get("training", {}).get("monitor", "val_loss")
     value = run.metrics.get("val", {}).get(monitor.removeprefix("val_"))
-    return float(value) if isinstance(value, (int, float)) and value is not None else math.nan
+    return float(value) if isinstance(value, (int, float)) else math.nan
 
 
 def board(repo: RunRepository, exercise: str, include_hidden: bool = False) -> list[dict]:
