@@ -114,6 +114,9 @@ def test_the_instructors_broadcast_is_live_on_a_students_class_page(server, page
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in as the instructor").wait_for()
     page.get_by_role("button", name="Train", exact=True).click()
+    # This page (shared by the module's tests) still shows the first test's finished run until the new one runs:
+    # broadcasting before then would put that finished run on the students' screens.
+    page.get_by_test_id("stProgress").get_by_text(re.compile(r"running · epoch \d+")).wait_for()
     page.get_by_role("button", name="Broadcast to the class").click()
     page.get_by_text("Every student's Class page shows this run live").wait_for()
     student = page.context.browser.new_context(viewport={"width": 1500, "height": 1100})
