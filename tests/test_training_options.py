@@ -165,3 +165,19 @@ def test_every_model_family_trains_under_bf16_autocast_on_cpu(tiny, monkeypatch,
     trainer, result = run(tiny, task, model=model, encoding=encoding, precision="bf16", epochs=2, device="cpu")
     assert result.status == "completed" and "bf16 autocast on this CPU" in " ".join(trainer.events.since(0)[0][0].notes)
     assert all(math.isfinite(row["train_loss"]) and math.isfinite(row["val_loss"]) for row in result.history)
+
+
+def test_seeded_dropout_keeps_the_expected_share_scaled_and_repeats_for_its_seed():
+    from protscope.modeling.layers import SeededDropout
+
+    def drop(seed, dtype=torch.float32):
+        layer = SeededDropout(0.2, torch.Generator().manual_seed(seed)).train()
+        return layer(torch.ones(64, 50, 32, dtype=dtype))
+
+    out = drop(0)
+    kept = out != 0
+    assert abs(kept.float().mean().item() - 0.8) < 0.01  # 102,400 draws: the share is 0.8 within 1 %
+    assert torch.allclose(out[kept], torch.tensor(1 / 0.8))  # inverted dropout: the expected value stays 1
+    assert torch.equal(out, drop(0)) and not torch.equal(out, drop(1))
+    assert drop(0, torch.bfloat16).dtype == torch.bfloat16  # under autocast the activations stay bf16
+    assert torch.equal(SeededDropout(0.2).eval()(out), out)
