@@ -10,7 +10,6 @@ from tests.conftest import csv_bytes, random_sequences
 from tests.e2e.browser import TTL_S, start
 from tools.serve import Server
 
-
 FAILED = Path(__file__).resolve().parents[1] / "artifacts" / "failed"
 
 
