@@ -111,8 +111,11 @@ BOUGHT = [
     "0.004); a whole run 55 s instead of 114 s (docs/RESULTS.md). On the way, seed 0, val Q3 after one epoch: one "
     "cycle over that epoch in batches of 32 to 3e-3, 0.689, to 6e-3, 0.691; a constant 3e-3, 0.679; in batches of "
     "16 to 3e-3, 0.697 (a 1-epoch preset's test score was not measured; the preset trains 2).",
-    "Dropout draws uniforms and compares them with p instead of calling bernoulli_: 4 instead of 10 ms for ss-cnn's "
-    "32 x 300 x 128 activations, about a tenth of its bf16 training step.",
+    "Tried and not kept: dropout drawing uniforms compared with p instead of bernoulli_, 4 instead of 10 ms for "
+    "ss-cnn's 32 x 300 x 128 activations (about a tenth of its bf16 step). It changes every dropout preset's random "
+    "draws, so docs/RESULTS.md would need its hour-long rerun; and with those draws solubility-cnn reached its "
+    "target at epochs 12/11/15 instead of 9/9/12 (median 35.0 s, 4.0x the notes' recipe instead of 5.8x): a "
+    "measure of how much a 3-seed median of this case moves with the random draws alone.",
     "A run's final validation scores reuse the best epoch's predictions instead of a second pass over the "
     "validation set (one pass fewer per run: ss-cnn's 1,079 validation proteins, seconds on 2 cores).",
     "The first run in a process pays 1.6 s importing torch._dynamo (torch.optim does, on the first optimizer): a "

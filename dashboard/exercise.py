@@ -9,7 +9,8 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 from dashboard import roles, session
-from dashboard.logic.workspace import Workspace, default_settings
+from dashboard.logic.setting_values import default_settings
+from dashboard.logic.workspace import Workspace
 from dashboard.widgets import label
 
 # What an exercise fixes unless the instructor says otherwise: the data, how it is split, and the seed, so that

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import roles, session
-from dashboard.logic.workspace import setting_names
+from dashboard.logic.setting_values import setting_names
 from dashboard.state import builtin_data, current_data, current_split, job_manager
 from protscope.config.layering import layered
 from protscope.config.presets import PRESETS

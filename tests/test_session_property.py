@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from streamlit.testing.v1 import AppTest
 
-from dashboard.logic.workspace import default_settings
+from dashboard.logic.setting_values import default_settings
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = ("data", "train", "evaluate", "compare", "predict")

@@ -1,7 +1,8 @@
 """The Workspace: one object for what a browser holds (data, settings, live run), its links and its saving."""
 import pytest
 
-from dashboard.logic.workspace import Workspace, default_settings, new_upload
+from dashboard.logic.setting_values import default_settings
+from dashboard.logic.workspace import Workspace, new_upload
 from protscope.config.presets import PRESETS
 from protscope.config.run_config import RunConfig
 from protscope.errors import ProtScopeError

@@ -29,9 +29,7 @@ class SeededDropout(nn.Module):
             return x
         if self.generator is None or self.generator.device != x.device:
             return nn.functional.dropout(x, self.p, training=True)
-        # Uniform draws compared with p: 2.5x faster on CPU than bernoulli_ (4 against 10 ms for ss-cnn's
-        # 32 x 300 x 128 activations, a tenth of its training step).
-        keep = torch.rand(x.shape, generator=self.generator, device=x.device) >= self.p
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
         return x * keep / (1 - self.p)
 
     def extra_repr(self) -> str:

@@ -143,6 +143,37 @@ def test_the_instructors_broadcast_is_live_on_a_students_class_page(server, page
             page.get_by_text(re.compile("stopped")).first.wait_for()
 
 
+def test_a_student_has_no_delete_on_the_class_board_and_the_instructor_does(server, page):
+    """A student trains from a lesson link; another student's Class page ranks that run with no way to hide or
+    delete it; the instructor's (this module's page, signed in above) has both, and deleting works."""
+    lesson = "/train?dataset=esol&model=linear&encoding=aac&epochs=3&seed=0&lock=dataset,seed,model,encoding"
+    browser = page.context.browser
+    first, second = (browser.new_context(viewport={"width": 1500, "height": 1100}) for _ in range(2))
+    try:
+        theirs = first.new_page()
+        theirs.set_default_timeout(60_000)
+        theirs.goto(server + lesson)
+        theirs.get_by_role("button", name="Train", exact=True).click()
+        theirs.get_by_text(re.compile("completed")).first.wait_for(timeout=120_000)
+        other = second.new_page()
+        other.set_default_timeout(60_000)
+        other.goto(server + "/class")
+        other.get_by_text("only the instructor can hide or delete others' runs").wait_for()
+        other.get_by_test_id("stDataFrame").wait_for()
+        wait_idle(other)
+        assert other.get_by_role("button", name="Delete the run").count() == 0
+        assert other.get_by_text("Hide or delete a run").count() == 0
+    finally:
+        first.close()
+        second.close()
+    page.goto(server + "/class")
+    page.get_by_text("Hide or delete a run").wait_for()
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "class-board-instructor.png"), full_page=True)
+    page.get_by_role("button", name="Delete the run").click()
+    page.get_by_text(re.compile(r"Run \S+ was deleted")).wait_for()
+
+
 def test_ci_installs_the_browser():
     """`.ci/run` installs chromium, so CI can never skip the tests above."""
     ci = (ROOT / ".ci" / "run").read_text()
