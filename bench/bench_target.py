@@ -116,6 +116,12 @@ BOUGHT = [
     "draws, so docs/RESULTS.md would need its hour-long rerun; and with those draws solubility-cnn reached its "
     "target at epochs 12/11/15 instead of 9/9/12 (median 35.0 s, 4.0x the notes' recipe instead of 5.8x): a "
     "measure of how much a 3-seed median of this case moves with the random draws alone.",
+    "deepsol against its fp32 self stays under 2x: bf16 makes its epoch about 1.5x faster (7.8 against 11.8 s, "
+    "seeds 0-2, measured alone on this machine) and its validation MCC crosses 0.30 at epoch 3 or 4 in every setting "
+    "tried (epochs to the target, seeds 0-2): as it is 4/3/3; lr 2e-3 2/3/3; batches of 32 at 2e-3 2/3/3 (an epoch "
+    "7.2 s: the convolutions, not the batch count, bound it); one cycle to 3e-3 over 3 epochs 2/2/never (best 0.27), "
+    "over 4 epochs 3/3/3, over 6 epochs 3/3/3. 2x needs the target at epoch 2 for most seeds; nothing tried did it "
+    "without a seed missing it, so the preset is unchanged.",
     "A run's final validation scores reuse the best epoch's predictions instead of a second pass over the "
     "validation set (one pass fewer per run: ss-cnn's 1,079 validation proteins, seconds on 2 cores).",
     "The first run in a process pays 1.6 s importing torch._dynamo (torch.optim does, on the first optimizer): a "

@@ -44,6 +44,12 @@ def max_parallel_runs() -> int | None:
     return _whole_number("PROTSCOPE_MAX_RUNS")
 
 
+def ray_address() -> str:
+    """PROTSCOPE_RAY_ADDRESS: the Ray cluster that trains the server's runs (host:port, or "auto" for the one
+    this machine belongs to); empty: they train here."""
+    return os.environ.get("PROTSCOPE_RAY_ADDRESS", "").strip()
+
+
 def max_active_jobs() -> int:
     return _whole_number("PROTSCOPE_MAX_JOBS") or MAX_ACTIVE_JOBS
 

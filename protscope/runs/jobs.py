@@ -35,8 +35,24 @@ KEEP_FINISHED = 50  # finished jobs kept in memory (with their predictions); the
 
 
 def default_concurrency() -> int:
-    """Runs that may train at once: one per 4 cores, at least 1 (PROTSCOPE_MAX_RUNS overrides)."""
-    return settings.max_parallel_runs() or max(1, usable_cpus() // 4)
+    """Runs that may train at once: one per 4 cores, at least 1, or on a Ray cluster one per CPU it has
+    (PROTSCOPE_MAX_RUNS overrides either)."""
+    if settings.max_parallel_runs():
+        return settings.max_parallel_runs()
+    if settings.ray_address():
+        from protscope.runs.ray_runs import cluster_slots
+
+        return cluster_slots(settings.ray_address())
+    return max(1, usable_cpus() // 4)
+
+
+def make_trainer(config: RunConfig, data: ProteinData, split: Split | None, run_dir: Path, run_id: str) -> Trainer:
+    """A Trainer for a server job: a RayTrainer when PROTSCOPE_RAY_ADDRESS names a cluster, else a local one."""
+    if settings.ray_address():
+        from protscope.runs.ray_runs import RayTrainer
+
+        return RayTrainer(config, data, split, run_dir=run_dir, run_id=run_id, address=settings.ray_address())
+    return Trainer(config, data, split, run_dir=run_dir, run_id=run_id)
 
 
 @dataclass
@@ -105,7 +121,7 @@ class JobManager:
             raise ProtScopeError(f"you already have {yours} run{'s' if yours > 1 else ''} queued or training, the most "
                                  f"each person may have on this server", fix="wait until it ends, or stop it")
         run_id = new_run_id()
-        trainer = Trainer(config, data, split, run_dir=self.runs_dir / run_id, run_id=run_id)
+        trainer = make_trainer(config, data, split, self.runs_dir / run_id, run_id)
         job = Job(trainer, label or describe(trainer.config), data.name, owner, tags=tuple(tags), first=first)
         if self.store is not None:  # listed at once, as queued, so a sweep's runs all show before they train
             self.store.create_run(run_id, job.label, trainer.config.to_dict(), data.name, data.fingerprint(),
