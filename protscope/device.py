@@ -124,3 +124,15 @@ class _FreeMemory:
 
 release_free_memory = _FreeMemory()
 
+
+def lower_priority(niceness: int) -> None:
+    """Give this thread (and the threads it starts: torch's intra-op pool when it has none yet) a lower CPU
+    priority, so the web server's own threads answer first on a busy machine. Linux sets nice per thread;
+    elsewhere, or without permission, it stays as it is."""
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, current + niceness))
+    except OSError:
+        pass

@@ -14,7 +14,6 @@ queued or training runs, and runs submitted `first` (the instructor's) go ahead 
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from protscope import settings
 from protscope.config.run_config import RunConfig
 from protscope.data.dataset import ProteinData
 from protscope.data.splits import Split
-from protscope.device import usable_cpus
+from protscope.device import lower_priority, usable_cpus
 from protscope.errors import ProtScopeError
 from protscope.owners import Owner
 from protscope.run_folder import write_result_files
@@ -213,19 +212,6 @@ class JobManager:
         done = sorted((j for j in self._jobs.values() if j.done), key=lambda j: j.submitted)
         for job in done[:max(0, len(done) - KEEP_FINISHED)]:
             del self._jobs[job.run_id]
-
-
-def lower_priority(niceness: int) -> None:
-    """Give this thread (and the threads it starts: torch's intra-op pool when it has none yet) a lower CPU
-    priority, so the web server's own threads answer first on a busy machine. Linux sets nice per thread;
-    elsewhere, or without permission, it stays as it is."""
-    if niceness <= 0 or not hasattr(os, "setpriority"):
-        return
-    try:
-        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, current + niceness))
-    except OSError:
-        pass
 
 
 def describe(config: RunConfig) -> str:

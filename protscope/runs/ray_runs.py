@@ -116,7 +116,7 @@ def train_streaming(config_json: str, run_id: str, data, split, controls):
     import ray
 
     from protscope.config.run_config import RunConfig
-    from protscope.runs.jobs import lower_priority
+    from protscope.device import lower_priority
 
     lower_priority(settings.training_niceness())  # as a server's own runs: a node that also serves pages answers
     with tempfile.TemporaryDirectory() as folder:

@@ -166,7 +166,7 @@ def test_a_student_has_no_delete_on_the_class_board_and_the_instructor_does(serv
     finally:
         first.close()
         second.close()
-    page.goto(server + "/class")
+    go(page, "Class")  # through the page menu: the same session, still signed in (a new address is a new session)
     page.get_by_text("Hide or delete a run").wait_for()
     wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / "class-board-instructor.png"), full_page=True)
