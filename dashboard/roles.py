@@ -1,7 +1,9 @@
 """Who is acting in this session: a student (the default: a browser, no account) or the instructor, signed in
-with the class password (`instructor_password` in .streamlit/secrets.toml, or PROTSCOPE_INSTRUCTOR_PASSWORD).
-The role lives in the server's session state, which a browser cannot write; every action that needs it is
-checked again by protscope/runs/classroom.py."""
+with the class password (`instructor_password` in .streamlit/secrets.toml, or PROTSCOPE_INSTRUCTOR_PASSWORD) or
+logged in through st.login with an account listed in `instructor_emails` (an OpenID Connect provider set up in
+secrets.toml's [auth] section). The role lives on the server (session state, or Streamlit's checked identity
+cookie), which a browser cannot write; every action that needs it is checked again by
+protscope/runs/classroom.py."""
 from __future__ import annotations
 
 import os
@@ -14,19 +16,57 @@ from protscope.runs.classroom import Actor, password_matches
 
 def class_password() -> str:
     """The instructor's password, or "" when none is set (then nobody can sign in as instructor)."""
+    return str(_secret("instructor_password", "") or os.environ.get("PROTSCOPE_INSTRUCTOR_PASSWORD", ""))
+
+
+def _secret(name: str, default):
     try:
-        secret = st.secrets.get("instructor_password", "")
+        return st.secrets.get(name, default)
     except FileNotFoundError:  # no secrets.toml: st.secrets raises on first read in some versions
-        secret = ""
-    return str(secret or os.environ.get("PROTSCOPE_INSTRUCTOR_PASSWORD", ""))
+        return default
+
+
+def instructor_emails() -> set[str]:
+    """The accounts that are the instructor when they log in through st.login (`instructor_emails`)."""
+    return {str(e).strip().lower() for e in _secret("instructor_emails", []) if str(e).strip()}
+
+
+def login_provider() -> str | None:
+    """What to pass to st.login: "" for one provider in [auth], its name for [auth.<name>]; None when there is no
+    [auth] section or no instructor_emails (the class password is then the only sign-in)."""
+    auth = _secret("auth", None)
+    if not auth or not instructor_emails():
+        return None
+    named = [name for name, value in auth.items() if hasattr(value, "keys")]
+    return named[0] if named and "client_id" not in auth else ""
+
+
+def login_email() -> str:
+    """The e-mail of the account this browser logged in with through st.login, or ""."""
+    return str(st.user.get("email") or "") if st.user.is_logged_in else ""
 
 
 def actor() -> Actor:
-    return Actor(session.workspace().owner, st.session_state.get("role", "student"))
+    role = st.session_state.get("role", "student")
+    if login_provider() is not None and login_email().lower() in instructor_emails():
+        role = "instructor"
+    return Actor(session.workspace().owner, role)
 
 
 def sign_in() -> None:
-    """The sidebar's instructor sign-in (only where a class password is set), or who is signed in."""
+    """The sidebar's instructor sign-in (a login button where st.login is set up, the class password where one
+    is set), or who is signed in."""
+    provider = login_provider()
+    if provider is not None:
+        email = login_email()
+        if email:
+            st.caption(f"Logged in as {email}" + (": the instructor." if actor().instructor else " (a student)."))
+            if st.button("Log out", key="instructor_log_out"):
+                st.logout()
+            if actor().instructor:
+                return
+        elif st.button("Instructor: log in with your account", key="instructor_log_in", icon=":material/login:"):
+            st.login(provider or None)
     if not class_password():
         return
     if actor().instructor:

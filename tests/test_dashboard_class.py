@@ -102,3 +102,32 @@ def test_the_instructors_broadcast_reaches_every_students_class_page_and_only_th
     student.run()
     assert not [s for s in student.subheader if "Live from the instructor" in s.value]
     repository().job(run_id).trainer.stop()
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "protscope",
+        "client_secret": "s", "server_metadata_url": "https://accounts.example.org/.well-known/openid-configuration"}
+
+
+def logged_in_page(monkeypatch, email: str) -> AppTest:
+    """The Class page with st.login set up ([auth] and instructor_emails in the secrets), this browser logged in
+    as `email` (the identity Streamlit reads from its checked cookie; AppTest has no OpenID provider to ask)."""
+    from dashboard import roles
+
+    monkeypatch.setattr(roles, "login_email", lambda: email)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.secrets["auth"] = AUTH
+    at.secrets["instructor_emails"] = ["Teacher@School.edu"]
+    at.run()
+    return at.switch_page("app_pages/classroom.py").run()
+
+
+def test_an_account_listed_in_instructor_emails_is_the_instructor_and_any_other_a_student(monkeypatch):
+    add_runs("e" * 12)
+    teacher = logged_in_page(monkeypatch, "teacher@school.edu")
+    assert any("teacher@school.edu: the instructor" in c.value for c in teacher.caption)
+    assert [b for b in teacher.button if b.label == "Delete the run"]  # the instructor's controls
+    other = logged_in_page(monkeypatch, "pupil@school.edu")
+    assert any("pupil@school.edu (a student)" in c.value for c in other.caption)
+    assert not [b for b in other.button if b.label in ("Hide from the board", "Delete the run")]
+    nobody = logged_in_page(monkeypatch, "")
+    assert [b.label for b in nobody.button if b.label.startswith("Instructor: log in")]
