@@ -28,7 +28,10 @@ def _secret(name: str, default):
 
 def instructor_emails() -> set[str]:
     """The accounts that are the instructor when they log in through st.login (`instructor_emails`)."""
-    return {str(e).strip().lower() for e in _secret("instructor_emails", []) if str(e).strip()}
+    listed = _secret("instructor_emails", [])
+    if isinstance(listed, str):  # one address, or several separated by commas, rather than a TOML list
+        listed = listed.split(",")
+    return {str(e).strip().lower() for e in listed if str(e).strip()}
 
 
 def login_provider() -> str | None:

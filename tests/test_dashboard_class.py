@@ -131,3 +131,10 @@ def test_an_account_listed_in_instructor_emails_is_the_instructor_and_any_other_
     assert not [b for b in other.button if b.label in ("Hide from the board", "Delete the run")]
     nobody = logged_in_page(monkeypatch, "")
     assert [b.label for b in nobody.button if b.label.startswith("Instructor: log in")]
+
+
+def test_instructor_emails_written_as_one_string_are_read_as_addresses(monkeypatch):
+    from dashboard import roles
+
+    monkeypatch.setattr(roles, "_secret", lambda name, default: "Teacher@School.edu, aide@school.edu")
+    assert roles.instructor_emails() == {"teacher@school.edu", "aide@school.edu"}  # not its characters
