@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 # Under pytest-xdist (`make test` runs one worker per core) each worker, and the servers and commands
 # it starts, gets its share of the cores: torch's default of one thread per core in every worker
@@ -142,6 +143,30 @@ def fresh_dashboard(tmp_path, monkeypatch):
     job_manager().stop_all()
     job_manager.clear()
     run_store.clear()
+
+
+FAILED = Path(__file__).resolve().parent / "artifacts" / "failed"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that fails leaves what every open page showed: a screenshot in tests/artifacts/failed/ and the
+    page's text in the report (CI keeps a failed run's output, not its files)."""
+    outcome = yield
+    report = outcome.get_result()
+    args = getattr(item, "funcargs", {})
+    browser = args.get("browser") or (args["page"].context.browser if "page" in args else None)
+    if report.when != "call" or not report.failed or browser is None:
+        return
+    FAILED.mkdir(parents=True, exist_ok=True)
+    pages = [page for context in browser.contexts for page in context.pages]
+    for i, page in enumerate(pages):
+        try:
+            page.screenshot(path=str(FAILED / f"{item.name}-{i}.png"), full_page=True)
+            text = page.locator("body").inner_text(timeout=5_000)
+        except Exception as error:  # a closed or hung page: say so, keep the test's own failure
+            text = f"(could not read the page: {error})"
+        report.sections.append((f"page {i} at {page.url}", text[:3000]))
 
 
 @pytest.fixture(scope="module")

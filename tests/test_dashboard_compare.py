@@ -97,8 +97,8 @@ def test_a_sweep_launched_from_the_page_queues_every_run_and_shows_them(store):
     assert len(jobs) == 4 and {j.config.optimizer.name for j in jobs} == {"sgd", "adam"}
     assert {j.config.training.seed for j in jobs} == {0, 1} and all(j.config.training.epochs == 1 for j in jobs)
     assert at.session_state["cmp_tag"] == "sweep:my-sweep"
-    for job in jobs:
-        job.trainer.wait(120)
+    for job in jobs:  # the store is written after the trainer ends: wait for the recorder, not the trainer
+        assert job.trainer.wait(120) is not None and job.finished_recording.wait(60)
     at.run()
     table = at.dataframe[0].value
     assert len(table) == 4 and set(table["optimizer"]) == {"sgd", "adam"}
@@ -137,7 +137,7 @@ def test_the_compare_optimizers_preset_runs_end_to_end_and_shows_bands(store, mo
     assert ("sgd", 0.01, 0.9, 0.0) in settings and ("adamw", 1e-3, 0.9, 0.01) in settings
     assert all(j.config.model.name == "cnn" and j.data.name == "esol" for j in jobs)
     for job in jobs:
-        assert job.trainer.wait(300).status == "completed"
+        assert job.trainer.wait(300).status == "completed" and job.finished_recording.wait(60)
     at.run()
     assert at.session_state["cmp_tag"] == "sweep:optimizer-comparison"
     assert len(at.dataframe[0].value) == 9

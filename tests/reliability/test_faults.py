@@ -3,6 +3,7 @@
 Each fault ends the run with a stated status and reason, the epochs before it stay in the store,
 and the same job manager then trains the next run normally.
 """
+import threading
 import time
 
 import pytest
@@ -109,24 +110,34 @@ def test_stop_during_validation_ends_as_stopped_with_that_epoch(server, tiny, mo
     still_usable(jobs, store, tiny)
 
 
-def test_a_long_pause_then_resume_finishes_normally(server, tiny):
+def test_a_long_pause_then_resume_finishes_normally(server, tiny, monkeypatch):
     jobs, store = server
     data, split = tiny["residue"]
-    job = jobs.submit(config(epochs=3, batch_size=4, model="cnn", encoding="onehot"), data, split)
+    # Paused from the training thread at its fifth batch: a pause sent from the test's thread raced a run
+    # of well under a second, and under a loaded suite the run sometimes ended first.
+    original, batches, box, submitted = trainer_module.make_batch, [], {}, threading.Event()
+
+    def make_batch(*args, **kwargs):
+        batches.append(1)
+        if len(batches) == 5 and submitted.wait(30):
+            box["job"].trainer.pause()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_module, "make_batch", make_batch)
+    box["job"] = job = jobs.submit(config(epochs=3, batch_size=4, model="cnn", encoding="onehot"), data, split)
+    submitted.set()
     deadline = time.time() + 60
-    while job.snapshot().progress is None and time.time() < deadline:
-        time.sleep(0.01)
-    job.trainer.pause()
     while store.get_run(job.run_id)["status"] != "paused" and time.time() < deadline:
         time.sleep(0.05)
     assert store.get_run(job.run_id)["status"] == "paused"  # the pause is visible in the store
-    frozen = job.snapshot().progress
+    frozen = len(batches), job.snapshot().progress
     time.sleep(3)  # long against a run of a few seconds
-    assert job.snapshot().progress == frozen and not job.done
+    assert (len(batches), job.snapshot().progress) == frozen and not job.done
     job.trainer.resume()
     result = finish(job)
+    monkeypatch.undo()
     run, epochs = stored(store, job)
-    assert result.status == run["status"] == "completed" and len(epochs) == 3
+    assert result.status == run["status"] == "completed" and len(epochs) == 3 and len(batches) > 5
     still_usable(jobs, store, tiny)
 
 
