@@ -184,6 +184,20 @@ def browser():
         b.close()
 
 
+@pytest.fixture
+def new_context(browser):
+    """new_context(**options): a browser profile closed after the test's report, so that a failed test's pages are
+    still open for the screenshots above (contexts closed in the test's own `finally` are gone by then)."""
+    made = []
+
+    def new(**options):
+        made.append(browser.new_context(**options))
+        return made[-1]
+    yield new
+    for context in made:
+        context.close()
+
+
 # The longest files first, browser files (mostly waiting on a live server) alternating with compute-bound ones,
 # so that no worker is left running a long file alone at the end and the two workers seldom drive chromium at
 # the same moment (two live browser files side by side on 2 cores starve each other's pages: a CI run timed out

@@ -64,31 +64,26 @@ def run_id_on(page) -> str:
     return heading.inner_text().split()[1]
 
 
-def test_four_sessions_train_at_once_and_each_sees_its_own_run(browser, server):
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(4)]
-    try:
-        pages = open_train_pages(contexts, server.url + QUICK)
-        for page in pages:
-            press_train(page)
-        ids = [run_id_on(page) for page in pages]
-        assert len(set(ids)) == 4, ids
-        marks = ",".join("?" * len(ids))
+def test_four_sessions_train_at_once_and_each_sees_its_own_run(browser, new_context, server):
+    contexts = [new_context(viewport={"width": 1400, "height": 1000}) for _ in range(4)]
+    pages = open_train_pages(contexts, server.url + QUICK)
+    for page in pages:
+        press_train(page)
+    ids = [run_id_on(page) for page in pages]
+    assert len(set(ids)) == 4, ids
+    marks = ",".join("?" * len(ids))
 
-        def all_stored():
-            """all 4 runs stored as completed (first the engine and the store, then what each page shows)"""
-            stored = rows(server.db, f"SELECT id, status FROM runs WHERE id IN ({marks})", *ids)
-            return sorted(stored) == sorted((i, "completed") for i in ids)
-        wait_until(all_stored, timeout=240)
-        for page, run_id in zip(pages, ids):
-            page.get_by_text(re.compile("completed")).first.wait_for(timeout=90_000)
-            # the run this session shows is still its own, not another session's
-            assert run_id_on(page) == run_id
-        epochs = rows(server.db, f"SELECT run_id, COUNT(*) FROM epochs WHERE run_id IN ({marks}) GROUP BY run_id",
-                      *ids)
-        assert sorted(epochs) == sorted((i, 3) for i in ids)
-    finally:
-        for c in contexts:
-            c.close()
+    def all_stored():
+        """all 4 runs stored as completed (first the engine and the store, then what each page shows)"""
+        stored = rows(server.db, f"SELECT id, status FROM runs WHERE id IN ({marks})", *ids)
+        return sorted(stored) == sorted((i, "completed") for i in ids)
+    wait_until(all_stored, timeout=240)
+    for page, run_id in zip(pages, ids):
+        page.get_by_text(re.compile("completed")).first.wait_for(timeout=90_000)
+        # the run this session shows is still its own, not another session's
+        assert run_id_on(page) == run_id
+    epochs = rows(server.db, f"SELECT run_id, COUNT(*) FROM epochs WHERE run_id IN ({marks}) GROUP BY run_id", *ids)
+    assert sorted(epochs) == sorted((i, 3) for i in ids)
 
 
 def test_runs_beyond_the_training_slots_wait_visibly_as_queued(browser, server):
