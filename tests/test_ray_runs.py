@@ -68,13 +68,22 @@ def kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
+def driver_auth_mode() -> str:
+    """Ray's authentication mode in this process: "token" or "disabled" (Ray keeps it in its own config, and a local
+    `ray.init()` switches it on for the rest of the process)."""
+    from ray._raylet import AuthenticationMode, get_authentication_mode
+
+    return "token" if get_authentication_mode() == AuthenticationMode.TOKEN else "disabled"
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     folder = FOLDER
     port = free_port()
-    # Without Ray's token authentication (on by default for `ray start --head`): Ray reads RAY_AUTH_MODE when it is
-    # imported, and this process imported it already. Only this machine's loopback can reach this cluster.
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
+    # In the authentication mode this process is in, as an instructor's cluster must be: a driver in token mode and a
+    # cluster without it (or the reverse) connect, then hang without a word (a local Ray sweep earlier in this process,
+    # tests/test_sweeps.py, turns token mode on for the whole process: how make test once hung here).
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": driver_auth_mode()}
     common = ["--num-cpus", "2", "--disable-usage-stats"]
     subprocess.run([RAY, "start", "--head", "--port", str(port), "--temp-dir", folder, "--include-dashboard", "false",
                     *common], check=True, env=env, capture_output=True)
@@ -214,7 +223,7 @@ def test_four_dashboard_runs_train_on_the_cluster_at_once_with_live_curves_in_th
     from tools.serve import Server
 
     server = start(Server(tmp_path / "runs", log=tmp_path / "server.log", PROTSCOPE_RAY_ADDRESS=cluster,
-                          RAY_AUTH_MODE="disabled"))
+                          RAY_AUTH_MODE=driver_auth_mode()))
     contexts = [new_context(viewport={"width": 1500, "height": 1100}) for _ in range(4)]
     drawn = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(
         c => [...c.querySelectorAll('path.js-line')].some(p => (p.getAttribute('d') || '').length > 40)).length >= 3"""
@@ -247,3 +256,18 @@ def test_four_dashboard_runs_train_on_the_cluster_at_once_with_live_curves_in_th
     finally:
         server.stop()
 
+
+
+def test_a_cluster_in_another_authentication_mode_is_named_not_left_hanging(cluster):
+    """A dashboard started in the other mode than its cluster's (RAY_AUTH_MODE token against disabled, or the
+    reverse) is told so when it connects, instead of submitting runs that never start."""
+    other = "disabled" if driver_auth_mode() == "token" else "token"
+    code = ("import protscope.runs.ray_runs as r; r.PROBE_S = 15\n"
+            "from protscope.errors import ProtScopeError\n"
+            f"try:\n    r.connect({cluster!r})\nexcept ProtScopeError as e:\n    print('REFUSED', e, e.fix)\n"
+            "else:\n    print('CONNECTED')")
+    began = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "RAY_AUTH_MODE": other}, timeout=120,
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert "REFUSED" in out.stdout and "RAY_AUTH_MODE" in out.stdout, (out.stdout, out.stderr[-3000:])
+    assert time.monotonic() - began < 60

@@ -30,6 +30,7 @@ from protscope.train.trainer import RunResult, Trainer
 
 STREAM_EVERY = 0.25  # seconds between the worker's batches of events, and its look at the controls
 CPUS_PER_RUN = 1  # Ray gives a task this many CPUs and sets its torch threads to match
+PROBE_S = 60.0  # how long connecting waits for a first task to come back (a cold worker starts in seconds)
 
 
 def connect(address: str):
@@ -53,6 +54,7 @@ def connect(address: str):
                                      "RAY_AUTH_MODE=token and the cluster's token (~/.ray/auth_token or "
                                      "RAY_AUTH_TOKEN); or unset PROTSCOPE_RAY_ADDRESS to train on this "
                                      "server") from exc
+        _check_answers(ray, address)
     return ray
 
 
@@ -67,6 +69,27 @@ def _check_reachable(address: str) -> None:
         raise ProtScopeError(f"could not reach the Ray cluster at {address} (PROTSCOPE_RAY_ADDRESS): {exc}",
                              fix="start it (`ray start --head --port PORT` on its first machine) and check the "
                                  "address, or unset PROTSCOPE_RAY_ADDRESS to train on this server") from exc
+
+
+def _check_answers(ray, address: str) -> None:
+    """A streaming task's first item must come back: a driver and a cluster in different authentication modes (one
+    with RAY_AUTH_MODE=token, the other without) connect, and then a run never streams anything and nothing says why
+    (Ray 2.60: the cluster's calls to the driver are refused with InvalidAuthToken, in its own logs only)."""
+    def answer():  # defined here, so that Ray sends it by value: the worker imports nothing of ours for it
+        yield True
+
+    # A streaming task, as a run is: its items are the worker's calls to this process, which are what hang.
+    stream = ray.remote(num_cpus=0, max_retries=0)(answer).options(num_returns="streaming").remote()
+    ready, _ = ray.wait([stream], timeout=PROBE_S)
+    if not ready:
+        ray.shutdown()  # the next run tries again from the start
+        raise ProtScopeError(f"the Ray cluster at {address} (PROTSCOPE_RAY_ADDRESS) accepted the connection but ran "
+                             f"no task within {PROBE_S:.0f} s",
+                             fix="start the dashboard with the cluster's authentication mode: RAY_AUTH_MODE=token "
+                                 "and its token (~/.ray/auth_token or RAY_AUTH_TOKEN) for a cluster started with "
+                                 "Ray's default, RAY_AUTH_MODE=disabled for one started with it; or check that its "
+                                 "nodes are alive (`ray status`)")
+    ray.get(next(stream))
 
 
 def cluster_slots(address: str) -> int:
