@@ -1,7 +1,7 @@
 """Evaluate's "Learned motifs": a CNN run's first-layer filters as logos, most influential first, weights
 (per recorded epoch, on a slider) beside the PWM of the training windows that activate them; for the window
 network, its hidden units as heat maps (Qian & Sejnowski 1988). Finding a CNN's motifs takes tens of
-seconds on a CPU: it runs in the background (protscope.explain.background) with progress, and its result is
+seconds on a CPU: it runs in the background (protscope.background) with progress, and its result is
 kept for the session; the figures (dashboard.logic.motif_charts) are kept between reruns (view_memo)."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard.logic import motif_charts as mc
 from dashboard.view_memo import memo
-from protscope.explain.background import in_background
+from protscope.background import in_background
 from protscope.explain.motifs import LearnedMotifs, run_motifs, window_units
 
 POLL_S = 0.5
@@ -42,7 +42,7 @@ def section(record, repo) -> None:
                    "the validation predictions change when the filter's output is replaced by its mean.")
         if st.button("Find the learned motifs", key=f"motifs_start_{record.id}", icon=":material/search:",
                      help="Scans the training proteins and measures each filter's influence: tens of seconds."):
-            tasks[signature] = in_background(run_motifs, repo, record.id)
+            tasks[signature] = in_background(run_motifs, repo, record.id, name="learned-motifs")
             while len(tasks) > KEPT:  # the oldest run's motifs go
                 tasks.pop(next(iter(tasks)))
             st.rerun()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 # What each part of the engine may import from the engine, lowest layer first. A part may always import
 # itself. `base` is the foundation modules at the top of the package.
-BASE = ("errors", "serialise", "settings", "status", "device", "owners", "alphabet", "run_folder")
+BASE = ("errors", "serialise", "settings", "status", "device", "owners", "alphabet", "run_folder", "background")
 MAY_IMPORT: dict[str, set[str]] = {
     "base": set(),
     "modeling": {"base"},

@@ -230,7 +230,7 @@ def test_out_of_memory_is_explained(tiny, monkeypatch):
 
 
 def test_best_epoch_skips_undefined_metrics():
-    from protscope.train.trainer import BestEpoch
+    from protscope.train.outcome import BestEpoch
 
     model = torch.nn.Linear(1, 1)
     best = BestEpoch("max")

@@ -213,7 +213,7 @@ def test_errors_become_messages_never_exceptions(tiny, monkeypatch):
     monkeypatch.setitem(CHECKS, "init", dataclasses.replace(CHECKS["init"], fn=broken))
     task = start_check("init", config(), data, split)
     wait_for(task)
-    assert task.error == "the check failed: boom" and task.progress == 1.0
+    assert task.error == "the check failed with RuntimeError: boom" and task.progress == 1.0
 
 
 # --- broken setups ------------------------------------------------------------------------------

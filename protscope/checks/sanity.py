@@ -14,13 +14,12 @@ one in a daemon thread that the caller polls (`progress`, `done`, `result`, `err
 from __future__ import annotations
 
 import math
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
 
+from protscope.background import Background, in_background
 from protscope.checks.init_check import InitResult, init_loss_check
 from protscope.checks.lr_finder import LRTestResult, lr_range_test
 from protscope.checks.tools import (
@@ -41,7 +40,6 @@ from protscope.checks.tools import (
 from protscope.config.run_config import RunConfig
 from protscope.data.dataset import ProteinData
 from protscope.data.splits import Split
-from protscope.errors import ProtScopeError
 from protscope.serialise import clean_json
 from protscope.train.prepare import prepare
 
@@ -200,70 +198,20 @@ CHECKS: dict[str, CheckSpec] = {
 }
 
 
-class CheckTask:
-    """One check running in a daemon thread. Read `progress`, `done`, `result` and `error` from any
-    thread; `stop()` asks the check to end early. Nothing is ever raised into the caller."""
+class CheckTask(Background):
+    """One check running in a daemon thread (protscope/background.py): `progress`, `done`, `result` and `error`
+    from any thread; `stop()` asks the check to end early. Nothing is ever raised into the caller."""
 
     def __init__(self, kind: str):
+        super().__init__(failed="the check failed")
         self.kind = kind
-        self.started = time.time()
-        self.finished: float | None = None
-        self.result = None
-        self.error = ""
-        self._progress = 0.0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._done = threading.Event()
-
-    @property
-    def progress(self) -> float:
-        with self._lock:
-            return self._progress
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def wait(self, timeout: float | None = None):
-        self._done.wait(timeout)
-        return self.result
-
-    def _report(self, fraction: float) -> None:
-        with self._lock:
-            self._progress = max(self._progress, float(fraction))
-
-    def _run(self, fn: Callable, args: tuple, options: dict) -> None:
-        try:
-            self.result = fn(*args, progress=self._report, should_stop=self._stop.is_set, **options)
-        except ProtScopeError as exc:
-            self.error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - the caller polls for a message, never a traceback
-            self.error = f"the check failed: {exc}"
-        finally:
-            self._finish()
-
-    def _finish(self) -> None:
-        self._report(1.0)
-        self.finished = time.time()
-        self._done.set()
 
 
 def start_check(kind: str, config: RunConfig, data: ProteinData, split: Split, **options) -> CheckTask:
     """Start check `kind` (a key of CHECKS) in a daemon thread and return at once."""
     task = CheckTask(kind)
     if kind not in CHECKS:
-        task.error = f"there is no check '{kind}'. Fix: choose one of: {', '.join(CHECKS)}"
-        task._finish()
+        task.fail(f"there is no check '{kind}'. Fix: choose one of: {', '.join(CHECKS)}")
         return task
-    thread = threading.Thread(target=task._run, args=(CHECKS[kind].fn, (config, data, split), options),
-                              name=f"check-{kind}", daemon=True)
-    try:
-        thread.start()
-    except RuntimeError as exc:  # no thread could be started (a process limit)
-        task.error = f"the check failed: {exc}"
-        task._finish()
-    return task
-
+    return in_background(CHECKS[kind].fn, config, data, split, task=task, name=f"check-{kind}",
+                         should_stop=task.stop_requested, **options)

@@ -3,7 +3,7 @@
     task = start_explanation("runs/<id>/checkpoint.pt", "MKVLAAG...", method="ig")
     task.progress, task.attribution, task.done, task.result, task.error     # from any thread, at any time
 
-The thread is protscope.explain.background's: it never raises into the caller; a refusal or a failure
+The thread is protscope.background's: it never raises into the caller; a refusal or a failure
 becomes `error`, in words. The attribution takes well under a second and the mutagenesis up to a minute
 (a Transformer on 300 residues, one CPU core), so the attribution is there to show while the rest runs.
 """
@@ -13,8 +13,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from protscope.background import in_background
 from protscope.explain.attribution import Attribution, attribute
-from protscope.explain.background import in_background
 from protscope.explain.mutagenesis import MAX_RESIDUES, Mutagenesis, saturation_mutagenesis
 from protscope.explain.subject import as_explainable
 
@@ -56,7 +56,7 @@ class ExplainTask:
     def __init__(self, model, sequence: str, options: dict):
         self.attribution: Attribution | None = None
         self._stop = threading.Event()
-        self._thread = in_background(explain, model, sequence, should_stop=self._stop.is_set,
+        self._thread = in_background(explain, model, sequence, name="explain", should_stop=self._stop.is_set,
                                      on_attribution=self._attributed, **options)
 
     progress = property(lambda self: self._thread.progress)
