@@ -125,10 +125,12 @@ BOUGHT = [
     "1e-3 2/3/2 (9.6 s), at 7e-4 3/3/2, at 2e-3 2/3/2 (9.2 s); batches of 12 at 1e-3 4/4/4 (17.0 s); batches of 4 at "
     "1e-3 2/2/2 but each epoch 5.4 s (10.9 s); the fp32 batches of 32 of before 3/3/5 (18.8 s). Before that, in "
     "batches of 16 and 32: lr 2e-3 2/3/3; one cycle to 3e-3 over 3 epochs 2/2/never, over 4 or 6 epochs 3/3/3.",
-    "Seen in the full run and not explained yet: within one long process the bf16 runs slow down as it goes on "
-    "(deepsol's preset 4.5 s an epoch alone or after ss-cnn's cases, 6.4-7.7 s as the last case of the full run; "
-    "ss-cnn's ~20 % slower than in a shorter process), while the fp32 contenders do not; so the last cases' ratios "
-    "against fp32 read low. A dashboard server trains many runs in one process: to be diagnosed.",
+    "Seen in the full run, then traced: within one bench process the bf16 runs slow down after the notes' recipe has "
+    "trained there (deepsol's preset to its target 10.1 s, then 14.7 s after two epochs of the solubility notes' "
+    "recipe in the same process; after two ss-cnn, qian-sejnowski or solubility-cnn preset runs it stays at 10.0-10.1 "
+    "s), while the fp32 contenders do not. So deepsol's and ss-cnn's rows, which race after a notes recipe has run, "
+    "read low against fp32 (deepsol alone: 2.1x). The next step is to race the notes' recipe in a child process; a "
+    "dashboard server never runs that recipe.",
     "A run's final validation scores reuse the best epoch's predictions instead of a second pass over the "
     "validation set (one pass fewer per run: ss-cnn's 1,079 validation proteins, seconds on 2 cores).",
     "The first run in a process pays 1.6 s importing torch._dynamo (torch.optim does, on the first optimizer): a "
