@@ -9,11 +9,10 @@ becomes `error`, in words. The attribution takes well under a second and the mut
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from protscope.background import in_background
+from protscope.background import Background, in_background
 from protscope.explain.attribution import Attribution, attribute
 from protscope.explain.mutagenesis import MAX_RESIDUES, Mutagenesis, saturation_mutagenesis
 from protscope.explain.subject import as_explainable
@@ -55,9 +54,9 @@ class ExplainTask:
 
     def __init__(self, model, sequence: str, options: dict):
         self.attribution: Attribution | None = None
-        self._stop = threading.Event()
-        self._thread = in_background(explain, model, sequence, name="explain", should_stop=self._stop.is_set,
-                                     on_attribution=self._attributed, **options)
+        self._thread = Background()
+        in_background(explain, model, sequence, task=self._thread, name="explain",
+                      should_stop=self._thread.stop_requested, on_attribution=self._attributed, **options)
 
     progress = property(lambda self: self._thread.progress)
     done = property(lambda self: self._thread.done)
@@ -68,7 +67,7 @@ class ExplainTask:
         return self._thread.wait(timeout)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._thread.stop()
 
     def _attributed(self, found: Attribution) -> None:
         self.attribution = found  # one reference, set once: readers see None or the whole result
